@@ -1,0 +1,21 @@
+import type { User } from './generated/prisma/client.js'
+import type { Actor } from './domain/actor.js'
+import type { DomainDeps } from './domain/deps.js'
+import type { MemberLeftFeed } from './events/member-left-feed.js'
+
+/** Everything the server wires together once and hands to every request. */
+export interface AppDeps extends DomainDeps {
+  memberLeft: MemberLeftFeed
+}
+
+/** The authenticated caller. */
+export interface Viewer extends Actor {
+  /** The caller's user row, null for an app admin whose `sub` is not a user. */
+  user: User | null
+}
+
+export interface GraphQLContext {
+  /** Null when the request carried no token. */
+  viewer: Viewer | null
+  deps: AppDeps
+}

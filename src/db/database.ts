@@ -1,0 +1,112 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { PrismaPGlite } from 'pglite-prisma-adapter'
+import { PrismaPg } from '@prisma/adapter-pg'
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
+import { PrismaClient } from '../generated/prisma/client.js'
+import { applyMigrations } from './migration-engine.js'
+
+export type Prisma = PrismaClient
+
+export interface DatabaseOptions {
+  /** postgres:// URL of a real server; unset means embedded PGlite. */
+  databaseUrl?: string
+  /** Where PGlite keeps its files; 'memory' keeps nothing. */
+  dataDir: string
+  /** Called with each SQL statement the client sends (tests count them). */
+  onQuery?: (sql: string) => void
+}
+
+export interface Database {
+  prisma: PrismaClient
+  kind: 'pglite' | 'postgres'
+  /** Applies pending migrations; returns the names applied. */
+  migrate(): Promise<string[]>
+  close(): Promise<void>
+}
+
+/**
+ * A migration-aware factory over an embedded PGlite. Its shadow databases are in-memory
+ * PGlites closed by `release()`, since the adapter's own shadow is never closed.
+ */
+export function pgliteMigrationTarget(main: PGlite) {
+  const shadows: PGlite[] = []
+  const factory: SqlMigrationAwareDriverAdapterFactory & { release(): Promise<void> } = {
+    provider: 'postgres',
+    adapterName: 'departures-pglite',
+    connect: () => new PrismaPGlite(main).connect(),
+    connectToShadowDb: async (): Promise<SqlDriverAdapter> => {
+      const shadow = new PGlite()
+      shadows.push(shadow)
+      return new PrismaPGlite(shadow).connect()
+    },
+    release: async () => {
+      await Promise.all(shadows.splice(0).map((s) => s.close()))
+    },
+  }
+  return factory
+}
+
+function postgresMigrationTarget(url: string) {
+  const pg = new PrismaPg({ connectionString: url })
+  const opened: SqlDriverAdapter[] = []
+  const factory: SqlMigrationAwareDriverAdapterFactory & { release(): Promise<void> } = {
+    provider: 'postgres',
+    adapterName: 'departures-pg',
+    connect: async () => {
+      const adapter = await pg.connect()
+      opened.push(adapter)
+      return adapter
+    },
+    // PrismaPg's own shadow connects to the main database, where replaying migrations would
+    // touch real data. Nothing here needs a shadow on PostgreSQL (diffs run on PGlite).
+    connectToShadowDb: () => Promise.reject(new Error('no shadow database on PostgreSQL; diff on PGlite')),
+    release: async () => {
+      await Promise.all(opened.splice(0).map((a) => a.dispose()))
+    },
+  }
+  return factory
+}
+
+async function migrateWith(target: SqlMigrationAwareDriverAdapterFactory & { release(): Promise<void> }) {
+  try {
+    return await applyMigrations(target)
+  } finally {
+    await target.release()
+  }
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const log = options.onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined
+  if (options.databaseUrl) {
+    const url = options.databaseUrl
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }), log: log ? [...log] : [] })
+    if (options.onQuery) prisma.$on('query' as never, (e: { query: string }) => options.onQuery!(e.query))
+    return {
+      prisma,
+      kind: 'postgres',
+      migrate: () => migrateWith(postgresMigrationTarget(url)),
+      close: () => prisma.$disconnect(),
+    }
+  }
+  let pglite: PGlite
+  if (options.dataDir === 'memory') {
+    pglite = new PGlite()
+  } else {
+    await mkdir(options.dataDir, { recursive: true })
+    pglite = new PGlite(join(options.dataDir, 'pglite'))
+  }
+  await pglite.waitReady
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), log: log ? [...log] : [] })
+  if (options.onQuery) prisma.$on('query' as never, (e: { query: string }) => options.onQuery!(e.query))
+  return {
+    prisma,
+    kind: 'pglite',
+    migrate: () => migrateWith(pgliteMigrationTarget(pglite)),
+    close: async () => {
+      await prisma.$disconnect()
+      await pglite.close()
+    },
+  }
+}

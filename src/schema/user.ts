@@ -1,0 +1,12 @@
+import { builder } from './builder.js'
+
+export const UserRef = builder.prismaObject('User', {
+  fields: (t) => ({
+    uid: t.exposeID('uid'),
+    name: t.exposeString('name'),
+    deactivatedAt: t.expose('deactivatedAt', { type: 'DateTime', nullable: true }),
+    leaveAllWhenDeactivated: t.exposeBoolean('leaveAllWhenDeactivated', {
+      description: 'When true (the default), deactivating the user makes it leave every group.',
+    }),
+  }),
+})
