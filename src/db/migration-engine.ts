@@ -4,6 +4,7 @@
 import { readFile, readdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import * as engineGlue from '@prisma/schema-engine-wasm/schema_engine_bg'
 import type { SchemaEngine, MigrationList } from '@prisma/schema-engine-wasm'
 import {
@@ -19,7 +20,7 @@ let wasmReady: Promise<void> | undefined
 
 function loadWasm(): Promise<void> {
   wasmReady ??= (async () => {
-    const gluePath = fileURLToPath(import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg'))
+    const gluePath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')
     const bytes = await readFile(gluePath.replace(/\.js$/, '.wasm'))
     // The engine keeps a timer running after each call; unref it so scripts can exit.
     const imports: Record<string, unknown> = { ...engineGlue }

@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto'
+import { inject } from 'vitest'
+import { openDatabase, type Database } from '../../src/db/database.js'
+
+export type TestDatabaseKind = 'pglite' | 'postgres'
+
+export function testDatabaseKind(): TestDatabaseKind {
+  return process.env.DEPARTURES_TEST_DB === 'postgres' ? 'postgres' : 'pglite'
+}
+
+/**
+ * A migrated database for one test file: an in-memory PGlite, or the run's PostgreSQL
+ * database (shared by files running in parallel, so tests create their own unique rows).
+ */
+export async function openTestDatabase(options: { onQuery?: (sql: string) => void } = {}): Promise<Database> {
+  if (testDatabaseKind() === 'postgres') {
+    return openDatabase({ databaseUrl: inject('postgresUrl'), dataDir: 'memory', onQuery: options.onQuery })
+  }
+  const db = await openDatabase({ dataDir: 'memory', onQuery: options.onQuery })
+  await db.migrate()
+  return db
+}
+
+/** A fresh id, so tests never collide with each other's rows. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`
+}

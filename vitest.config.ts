@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config'
+
+// Unit tests run once. Domain and end-to-end tests run on embedded PGlite, and again on
+// PostgreSQL when TEST_DATABASE_URL is set (a throwaway database is created per run).
+const onDatabase = ['test/domain/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/schema/**/*.test.ts']
+
+const projects = [
+  { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+  { test: { name: 'pglite', include: onDatabase, env: { DEPARTURES_TEST_DB: 'pglite' } } },
+]
+if (process.env.TEST_DATABASE_URL) {
+  projects.push({
+    test: {
+      name: 'postgres',
+      include: onDatabase,
+      env: { DEPARTURES_TEST_DB: 'postgres' },
+      globalSetup: ['test/support/postgres-global-setup.ts'],
+    } as never,
+  })
+} else {
+  console.log('TEST_DATABASE_URL is unset: the PostgreSQL run of the domain and e2e suites is skipped (PGlite only).')
+}
+
+export default defineConfig({
+  test: {
+    projects,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+})
