@@ -40,34 +40,44 @@ export async function exitMembers(tx: Tx, request: ExitRequest): Promise<MemberL
   const ownerLeaves = group.ownerUid !== null && uids.includes(group.ownerUid)
   if (ownerLeaves && !request.ownerMayLeave) throw new OwnerMustTransferError(group.guid)
 
-  const deleted = await tx.groupMember.deleteMany({ where: { groupGuid: group.guid, uid: { in: uids } } })
-  if (deleted.count !== uids.length) {
-    throw new Error(`exitMembers: expected to remove ${uids.length} members of ${group.guid}, removed ${deleted.count}`)
+  // Array parameters keep each of these one statement however many members leave
+  // (Prisma splits large IN lists and createMany batches by parameter count).
+  const deleted = await tx.$executeRawUnsafe(
+    'DELETE FROM "GroupMember" WHERE "groupGuid" = $1 AND uid = ANY($2::text[])',
+    group.guid,
+    uids,
+  )
+  if (deleted !== uids.length) {
+    throw new Error(`exitMembers: expected to remove ${uids.length} members of ${group.guid}, removed ${deleted}`)
   }
   if (ownerLeaves) await tx.group.update({ where: { guid: group.guid }, data: { ownerUid: null } })
 
-  await tx.retainedScope.deleteMany({ where: { groupGuid: group.guid, uid: { in: uids } } })
+  await tx.$executeRawUnsafe('DELETE FROM "RetainedScope" WHERE "groupGuid" = $1 AND uid = ANY($2::text[])', group.guid, uids)
   const operators = request.keepOperatorStatus ? members.filter((m) => isOperatorScope(m.scope)) : []
   if (operators.length > 0) {
-    await tx.retainedScope.createMany({
-      data: operators.map((m) => ({ groupGuid: group.guid, uid: m.uid, scope: m.scope })),
-    })
+    await tx.$executeRawUnsafe(
+      'INSERT INTO "RetainedScope" ("groupGuid", uid, scope) SELECT $1, o.uid, o.scope::"MemberScope" FROM unnest($2::text[], $3::text[]) AS o(uid, scope)',
+      group.guid,
+      operators.map((m) => m.uid),
+      operators.map((m) => m.scope),
+    )
   }
 
-  await tx.message.createMany({
-    data: uids.map((uid) => {
-      const byThemselves = request.action === 'LEFT'
-      return {
-        groupGuid: group.guid,
-        kind: 'ACTION' as const,
-        sentAt: now,
-        action: request.action,
-        actionByUid: byThemselves ? uid : operator.uid,
-        actionOnUid: byThemselves ? null : uid,
-        reason: request.reason,
-      }
-    }),
-  })
+  // LEFT is done by the member itself; KICKED and BANNED by the operator, on the member.
+  const byThemselves = request.action === 'LEFT'
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "Message" ("groupGuid", kind, "sentAt", action, "actionByUid", "actionOnUid", reason)
+     SELECT $1, 'ACTION', $2::timestamptz AT TIME ZONE 'UTC', $3::"GroupAction",
+            CASE WHEN $4 THEN m.uid ELSE $5 END, CASE WHEN $4 THEN NULL ELSE m.uid END, $6::"LeaveReason"
+     FROM unnest($7::text[]) WITH ORDINALITY AS m(uid, position) ORDER BY m.position`,
+    group.guid,
+    now.toISOString(),
+    request.action,
+    byThemselves,
+    operator.uid,
+    request.reason,
+    uids,
+  )
 
   return recordExit(tx, {
     exitType: request.exitType,

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { Database } from '../../src/db/database.js'
+import type { DomainDeps } from '../../src/domain/deps.js'
+import { removeMembers } from '../../src/domain/groups/remove-members.js'
+import { openTestDatabase, testDatabaseKind } from '../support/database.js'
+import { domainDeps, seedGroup, userActor } from '../support/domain-fixtures.js'
+
+let db: Database
+let deps: DomainDeps
+let statements = 0
+beforeAll(async () => {
+  db = await openTestDatabase({ onQuery: () => statements++ })
+  deps = domainDeps(db)
+})
+afterAll(() => db?.close())
+
+async function countStatements(work: () => Promise<unknown>): Promise<number> {
+  const before = statements
+  await work()
+  return statements - before
+}
+
+const participants = (n: number) => Array.from({ length: n }, () => 'PARTICIPANT' as const)
+
+test('removeMembers costs the same number of SQL statements for 10 uids as for 1,000', async () => {
+  const small = await seedGroup(db, { scopes: participants(10) })
+  const large = await seedGroup(db, { scopes: participants(1000) })
+  const forTen = await countStatements(() => removeMembers(deps, userActor(small.owner), { guid: small.guid, uids: small.uids }))
+  const forThousand = await countStatements(() => removeMembers(deps, userActor(large.owner), { guid: large.guid, uids: large.uids }))
+  console.log(`[${testDatabaseKind()}] removeMembers statements: 10 uids → ${forTen}, 1,000 uids → ${forThousand}`)
+  expect(forThousand).toBe(forTen)
+  expect(await db.prisma.groupMember.count({ where: { groupGuid: large.guid } })).toBe(1)
+})
+
+test('removeAll costs the same number of SQL statements for 50 members as for 5,000', async () => {
+  const small = await seedGroup(db, { scopes: participants(50) })
+  const large = await seedGroup(db, { scopes: participants(5000) })
+  const forFifty = await countStatements(() => removeMembers(deps, userActor(small.owner), { guid: small.guid, removeAll: true }))
+  const forFiveThousand = await countStatements(() => removeMembers(deps, userActor(large.owner), { guid: large.guid, removeAll: true }))
+  console.log(`[${testDatabaseKind()}] removeAll statements: 50 members → ${forFifty}, 5,000 members → ${forFiveThousand}`)
+  expect(forFiveThousand).toBe(forFifty)
+  const event = await db.prisma.memberLeftEvent.findFirstOrThrow({ where: { groupGuid: large.guid } })
+  expect(event.memberUids).toHaveLength(5000)
+  expect(await db.prisma.message.count({ where: { groupGuid: large.guid, action: 'KICKED' } })).toBe(5000)
+}, 120_000)
