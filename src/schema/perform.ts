@@ -1,0 +1,14 @@
+import type { GraphQLContext, Viewer } from '../context.js'
+import type { DomainDeps } from '../domain/deps.js'
+import type { Outcome } from '../domain/transaction.js'
+
+/**
+ * Runs one domain operation for the caller and, once it has committed, announces its exits.
+ * A refused operation throws before anything is published.
+ */
+export async function perform<T>(ctx: GraphQLContext, operation: (deps: DomainDeps, actor: Viewer) => Promise<Outcome<T>>): Promise<T> {
+  // The field's authScopes have already refused callers without a viewer.
+  const { value, events } = await operation(ctx.deps, ctx.viewer!)
+  if (events.length > 0) ctx.deps.memberLeft.publish(events)
+  return value
+}
