@@ -1,15 +1,22 @@
+import { createRequire } from 'node:module'
 import { defineConfig } from 'vitest/config'
+
+// graphql 16 ships CJS (main) and ESM (module). Vite would give our code the ESM build while
+// Node loads the CJS one for Pothos and Yoga: two GraphQLSchema/GraphQLError classes, failed
+// instanceof checks. Point every import at the build Node uses, as `npm start` does.
+const graphqlEntry = createRequire(import.meta.url).resolve('graphql')
 
 // Unit tests run once. Domain and end-to-end tests run on embedded PGlite, and again on
 // PostgreSQL when TEST_DATABASE_URL is set (a throwaway database is created per run).
 const onDatabase = ['test/domain/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/schema/**/*.test.ts']
 
 const projects = [
-  { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-  { test: { name: 'pglite', include: onDatabase, env: { DEPARTURES_TEST_DB: 'pglite' } } },
+  { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+  { extends: true, test: { name: 'pglite', include: onDatabase, env: { DEPARTURES_TEST_DB: 'pglite' } } },
 ]
 if (process.env.TEST_DATABASE_URL) {
   projects.push({
+    extends: true,
     test: {
       name: 'postgres',
       include: onDatabase,
@@ -22,6 +29,7 @@ if (process.env.TEST_DATABASE_URL) {
 }
 
 export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
     projects,
     testTimeout: 30_000,
