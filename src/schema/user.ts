@@ -1,6 +1,7 @@
 import { builder } from './builder.js'
 
 export const UserRef = builder.prismaObject('User', {
+  description: 'A user of the chat application, known by its own uid.',
   fields: (t) => ({
     uid: t.exposeID('uid'),
     name: t.exposeString('name'),

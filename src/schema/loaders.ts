@@ -1,0 +1,44 @@
+import DataLoader from 'dataloader'
+import type { GroupMember, User } from '../generated/prisma/client.js'
+import type { GraphQLContext } from '../context.js'
+
+/**
+ * Per-request batch loaders for what the Prisma plugin cannot preload: plain uid columns with
+ * no relation (message senders and actors), and the caller's own membership in many groups.
+ * Keyed by the context object, so they live exactly as long as one request.
+ */
+export interface Loaders {
+  /** Users by uid; null for a uid with no user row. */
+  users: DataLoader<string, User | null>
+  /** The caller's membership row by group guid; null when the caller is not a member. */
+  viewerMemberships: DataLoader<string, GroupMember | null>
+}
+
+const perRequest = new WeakMap<GraphQLContext, Loaders>()
+
+export function loadersFor(ctx: GraphQLContext): Loaders {
+  let loaders = perRequest.get(ctx)
+  if (!loaders) {
+    loaders = createLoaders(ctx)
+    perRequest.set(ctx, loaders)
+  }
+  return loaders
+}
+
+function createLoaders(ctx: GraphQLContext): Loaders {
+  const { prisma } = ctx.deps
+  return {
+    users: new DataLoader(async (uids) => {
+      const rows = await prisma.user.findMany({ where: { uid: { in: [...uids] } } })
+      const byUid = new Map(rows.map((row) => [row.uid, row]))
+      return uids.map((uid) => byUid.get(uid) ?? null)
+    }),
+    viewerMemberships: new DataLoader(async (guids) => {
+      const uid = ctx.viewer?.uid
+      if (!uid) return guids.map(() => null)
+      const rows = await prisma.groupMember.findMany({ where: { uid, groupGuid: { in: [...guids] } } })
+      const byGroup = new Map(rows.map((row) => [row.groupGuid, row]))
+      return guids.map((guid) => byGroup.get(guid) ?? null)
+    }),
+  }
+}
