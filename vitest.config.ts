@@ -11,12 +11,12 @@ const graphqlEntry = createRequire(import.meta.url).resolve('graphql')
 const onDatabase = ['test/domain/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/schema/**/*.test.ts']
 
 const projects = [
-  { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-  { extends: true, test: { name: 'pglite', include: onDatabase, env: { DEPARTURES_TEST_DB: 'pglite' } } },
+  { extends: true as const, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+  { extends: true as const, test: { name: 'pglite', include: onDatabase, env: { DEPARTURES_TEST_DB: 'pglite' } } },
 ]
 if (process.env.TEST_DATABASE_URL) {
   projects.push({
-    extends: true,
+    extends: true as const,
     test: {
       name: 'postgres',
       include: onDatabase,

@@ -1,0 +1,345 @@
+import { readFile } from 'node:fs/promises'
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql'
+import { createYoga, maskError, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga'
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql'
+import { useServer } from 'graphql-ws/use/ws'
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { Config } from './config.js'
+import type { AppDeps, GraphQLContext } from './context.js'
+import { isUnauthenticated, resolveViewer } from './auth/viewer.js'
+import { schema } from './schema/index.js'
+
+export interface App {
+  /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
+  readonly url: string
+  /** The graphql-ws endpoint, `ws://HOST:PORT/graphql`; known after start(). */
+  readonly wsUrl: string
+  start(): Promise<void>
+  /** Refuses new connections, lets in-flight HTTP requests finish, completes WebSocket operations. */
+  stop(): Promise<void>
+}
+
+export interface BuildAppOptions {
+  config: Pick<Config, 'port' | 'host' | 'production'>
+  deps: AppDeps
+  authSecret: string
+}
+
+const graphqlPath = '/graphql'
+// A dead peer must be noticed within 30 s: graphql-ws pings every interval and terminates a
+// socket whose pong has not come back by the next one, so at most two intervals (24 s).
+const webSocketKeepAliveMs = 12_000
+// After this, stop() cuts the connections that are still open (a stuck request, a client
+// that never answers the WebSocket close handshake).
+const shutdownGraceMs = 10_000
+
+/**
+ * What each transport hands Yoga's context function. HTTP: Yoga's `request`. graphql-ws: the
+ * `connection_init` authorization, read again for every operation so a deactivation applies at once.
+ */
+interface TransportContext {
+  transport?: 'ws'
+  wsAuthorization?: string
+}
+
+/** ExecutionArgs that carry Yoga's enveloped execute/subscribe, so graphql-ws runs Yoga's plugins. */
+interface EnvelopedExecutionArgs extends ExecutionArgs {
+  envelopedExecute: Enveloped['execute']
+  envelopedSubscribe: Enveloped['subscribe']
+}
+type Enveloped = ReturnType<YogaServerInstance<TransportContext, GraphQLContext>['getEnveloped']>
+
+export async function buildApp({ config, deps, authSecret }: BuildAppOptions): Promise<App> {
+  const graphqlWsBrowserClient = await readGraphqlWsBrowserClient()
+
+  const yoga = createYoga<TransportContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: graphqlPath,
+    landingPage: false,
+    context: async (initial) => {
+      const authorization =
+        initial.transport === 'ws' ? initial.wsAuthorization : (initial.request.headers.get('authorization') ?? undefined)
+      return { viewer: await resolveViewer(deps, authSecret, authorization), deps }
+    },
+    // Yoga masks unexpected errors ("Unexpected error.") and logs them; isDev would put their
+    // message and stack into responses whenever NODE_ENV=development.
+    maskedErrors: { isDev: false },
+    // The page's own fetcher (renderOfflineGraphiQL) is what sends subscriptions over graphql-ws;
+    // subscriptionsProtocol says the same to Yoga's built-in one.
+    graphiql: {
+      title: 'Departures',
+      subscriptionsProtocol: 'WS',
+      defaultQuery: '# Paste a token into Headers: { "Authorization": "Bearer <token>" }\n# (npm run token -- <uid> [--admin])\n\n{\n  me {\n    uid\n    name\n  }\n}\n',
+    },
+    renderGraphiQL: (options) => renderOfflineGraphiQL(options, graphqlWsBrowserClient),
+  })
+
+  let address: AddressInfo | undefined
+  let stopping = false
+  let stopped: Promise<void> | undefined
+
+  const server = createServer((req, res) => {
+    // server.close() closes only the connections idle at that moment; one that finishes its
+    // response later would stay open for the keep-alive timeout and hold stop() up.
+    res.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections())
+    })
+    if (isHealthCheck(req)) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : 'ok')
+      return
+    }
+    void yoga(req, res)
+  })
+
+  const webSockets = new WebSocketServer({ server, path: graphqlPath })
+  const graphqlWs = useServer<Record<string, unknown> | undefined>(
+    {
+      isProd: config.production,
+      execute: (args) => (args as EnvelopedExecutionArgs).envelopedExecute(args),
+      subscribe: (args) => (args as EnvelopedExecutionArgs).envelopedSubscribe(args),
+      onConnect: async (ctx) => {
+        // Returning false closes the socket with 4403 Forbidden, as the contract asks for a bad token.
+        try {
+          await resolveViewer(deps, authSecret, authorizationParam(ctx.connectionParams))
+          return true
+        } catch (error) {
+          if (isUnauthenticated(error)) return false
+          throw error
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const initialContext = {
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          transport: 'ws' as const,
+          wsAuthorization: authorizationParam(ctx.connectionParams),
+        }
+        const enveloped = yoga.getEnveloped(initialContext)
+        let document: DocumentNode
+        try {
+          document = enveloped.parse(payload.query)
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error]
+          throw error
+        }
+        const validationErrors = enveloped.validate(enveloped.schema, document)
+        if (validationErrors.length > 0) return validationErrors
+        let contextValue: unknown
+        try {
+          contextValue = await enveloped.contextFactory()
+        } catch (error) {
+          if (isUnauthenticated(error)) return [new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })]
+          yoga.logger.error('could not build the context of a WebSocket operation', error)
+          return [maskError(error, 'Unexpected error.', false) as GraphQLError]
+        }
+        const args: EnvelopedExecutionArgs = {
+          schema: enveloped.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+          envelopedExecute: enveloped.execute,
+          envelopedSubscribe: enveloped.subscribe,
+        }
+        return args
+      },
+    },
+    webSockets,
+    webSocketKeepAliveMs,
+  )
+
+  function urlFor(protocol: 'http' | 'ws'): string {
+    if (!address) throw new Error('the server has not started')
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host
+    return `${protocol}://${host}:${address.port}${graphqlPath}`
+  }
+
+  async function stopServing(): Promise<void> {
+    stopping = true
+    const httpClosed = server.listening
+      ? new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
+      : Promise.resolve()
+    server.closeIdleConnections()
+    // Closes every socket with 1001 Going Away; graphql-ws then completes their operations.
+    await withDeadline(Promise.resolve(graphqlWs.dispose()), shutdownGraceMs, () => terminateAll(webSockets.clients))
+    await withDeadline(httpClosed, shutdownGraceMs, () => server.closeAllConnections())
+    await yoga.dispose()
+    await deps.memberLeft.close()
+  }
+
+  return {
+    get url() {
+      return urlFor('http')
+    },
+    get wsUrl() {
+      return urlFor('ws')
+    },
+    start: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject)
+          address = server.address() as AddressInfo
+          resolve()
+        })
+      }),
+    stop: () => (stopped ??= stopServing()),
+  }
+}
+
+function isHealthCheck(req: IncomingMessage): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && new URL(req.url ?? '/', 'http://localhost').pathname === '/healthz'
+}
+
+/** `connection_init`'s `authorization` (or `Authorization`); a non-string is kept so that it fails as a bad token. */
+function authorizationParam(params: Record<string, unknown> | undefined): string | undefined {
+  const value = params?.authorization ?? params?.Authorization
+  if (value === undefined || value === null) return undefined
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+function terminateAll(sockets: Set<WebSocket>): void {
+  for (const socket of sockets) socket.terminate()
+}
+
+async function withDeadline(work: Promise<unknown>, ms: number, onDeadline: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms)
+    timer.unref()
+  })
+  try {
+    if ((await Promise.race([work.then(() => 'done' as const), deadline])) === 'late') {
+      onDeadline()
+      await work
+    }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GraphiQL, served without a CDN: @graphql-yoga/render-graphiql inlines the whole editor. Its
+// graphql-ws client sends an empty connection_init, so a token pasted in the Headers tab would
+// reach HTTP requests but never subscriptions. The page therefore gets its own fetcher: queries
+// and mutations go over HTTP with the tab's headers, subscriptions over graphql-ws with the tab's
+// Authorization header as connection_init's `authorization` (one client per distinct value).
+
+async function readGraphqlWsBrowserClient(): Promise<string> {
+  // The UMD build is not in graphql-ws's exports map; find it next to the resolved entry point.
+  const entry = createRequire(import.meta.url).resolve('graphql-ws')
+  return readFile(join(dirname(entry), '..', 'umd', 'graphql-ws.min.js'), 'utf8')
+}
+
+/** Browser code; defines `globalThis.departuresGraphiQLFetcher` from `graphqlWs` and `location`. */
+function graphiqlFetcherScript(endpointPath: string): string {
+  return `(function () {
+  var endpoint = new URL(${JSON.stringify(endpointPath)}, location.href);
+  var wsEndpoint = endpoint.href.replace(/^http/, 'ws');
+  var wsClients = new Map();
+
+  function authorizationOf(headers) {
+    var value;
+    Object.keys(headers || {}).forEach(function (name) {
+      if (name.toLowerCase() === 'authorization') value = String(headers[name]);
+    });
+    return value;
+  }
+
+  function wsClientFor(authorization) {
+    var key = authorization || '';
+    var client = wsClients.get(key);
+    if (!client) {
+      client = graphqlWs.createClient({
+        url: wsEndpoint,
+        retryAttempts: 0,
+        connectionParams: authorization ? { authorization: authorization } : {},
+      });
+      wsClients.set(key, client);
+    }
+    return client;
+  }
+
+  function operationTypeOf(params, documentAST) {
+    if (!documentAST) return undefined;
+    var operations = documentAST.definitions.filter(function (d) { return d.kind === 'OperationDefinition'; });
+    var chosen = params.operationName
+      ? operations.find(function (d) { return d.name && d.name.value === params.operationName; })
+      : operations[0];
+    return chosen && chosen.operation;
+  }
+
+  // GraphiQL shows a plain { message } as it is (an Error would add its stack).
+  function closeReason(reason) {
+    if (reason instanceof Error) return { message: reason.message };
+    if (reason && typeof reason.code === 'number') {
+      var hint = reason.code === 4403 ? ' (the Authorization header holds a bad token)' : '';
+      return { message: 'WebSocket closed with ' + reason.code + ' ' + (reason.reason || '') + hint };
+    }
+    return { message: String(reason) };
+  }
+
+  function subscribeOverWs(params, headers) {
+    var client = wsClientFor(authorizationOf(headers));
+    return {
+      subscribe: function (observer) {
+        var unsubscribe = client.subscribe(params, {
+          next: function (value) { observer.next(value); },
+          error: function (reason) {
+            if (Array.isArray(reason)) {
+              observer.next({ errors: reason });
+              observer.complete();
+            } else {
+              observer.error(closeReason(reason));
+            }
+          },
+          complete: function () { observer.complete(); },
+        });
+        return { unsubscribe: unsubscribe };
+      },
+    };
+  }
+
+  globalThis.departuresGraphiQLFetcher = function (params, options) {
+    var headers = (options && options.headers) || {};
+    if (operationTypeOf(params, options && options.documentAST) === 'subscription') {
+      return subscribeOverWs(params, headers);
+    }
+    return fetch(endpoint, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: Object.assign(
+        { 'Content-Type': 'application/json', Accept: 'application/graphql-response+json, application/json' },
+        headers
+      ),
+      body: JSON.stringify(params),
+    }).then(function (response) { return response.json(); });
+  };
+})();`
+}
+
+function renderOfflineGraphiQL(options: GraphiQLOptions, graphqlWsBrowserClient: string): string {
+  const page = renderGraphiQL(options)
+  const optionsJson = JSON.stringify(options)
+  const root = '<div id="root"></div>'
+  const rootAt = page.indexOf(root)
+  const optionsAt = page.lastIndexOf(optionsJson)
+  if (rootAt < 0 || optionsAt < rootAt) {
+    throw new Error('@graphql-yoga/render-graphiql changed its page layout; update renderOfflineGraphiQL in src/app.ts')
+  }
+  const scripts =
+    `\n<script id="graphql-ws-client">${graphqlWsBrowserClient}</script>` +
+    `\n<script id="departures-graphiql-fetcher">${graphiqlFetcherScript(graphqlPath)}</script>\n`
+  return (
+    page.slice(0, rootAt + root.length) +
+    scripts +
+    page.slice(rootAt + root.length, optionsAt) +
+    `Object.assign(${optionsJson}, { fetcher: globalThis.departuresGraphiQLFetcher })` +
+    page.slice(optionsAt + optionsJson.length)
+  )
+}

@@ -1,0 +1,74 @@
+import { SignJWT, errors, jwtVerify } from 'jose'
+
+const algorithm = 'HS256'
+
+export interface TokenClaims {
+  /** The token's subject: a user's uid, or any name for an app admin that is not a user. */
+  sub: string
+  isAppAdmin: boolean
+  issuedAt: Date
+}
+
+export interface SignTokenOptions {
+  sub: string
+  /** Adds `role: "admin"`: the caller is the app admin. */
+  admin?: boolean
+  /** A jose time span from now, e.g. '2h', '30d' ('-1s' makes an expired token). Default: no expiry. */
+  expiresIn?: string
+  /** Defaults to now; tests move it to check tokensValidAfter. */
+  issuedAt?: Date
+}
+
+export type InvalidTokenReason = 'malformed' | 'expired' | 'bad-signature' | 'missing-claims'
+
+export class InvalidTokenError extends Error {
+  constructor(
+    readonly reason: InvalidTokenReason,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'InvalidTokenError'
+  }
+}
+
+function keyOf(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret)
+}
+
+export async function signToken(secret: string, options: SignTokenOptions): Promise<string> {
+  const jwt = new SignJWT(options.admin ? { role: 'admin' } : {})
+    .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
+    .setSubject(options.sub)
+    .setIssuedAt(options.issuedAt ?? new Date())
+  if (options.expiresIn !== undefined) jwt.setExpirationTime(options.expiresIn)
+  return jwt.sign(keyOf(secret))
+}
+
+/** Checks signature, expiry and claims; throws InvalidTokenError for any token it refuses. */
+export async function verifyToken(secret: string, token: string): Promise<TokenClaims> {
+  let payload
+  try {
+    ;({ payload } = await jwtVerify(token, keyOf(secret), { algorithms: [algorithm], requiredClaims: ['sub', 'iat'] }))
+  } catch (error) {
+    throw invalidTokenFrom(error) ?? error
+  }
+  // iat is required because tokensValidAfter (set on deactivation) is compared with it.
+  if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.iat !== 'number') {
+    throw new InvalidTokenError('missing-claims', 'the token needs a non-empty "sub" and a numeric "iat"')
+  }
+  return { sub: payload.sub, isAppAdmin: payload.role === 'admin', issuedAt: new Date(payload.iat * 1000) }
+}
+
+function invalidTokenFrom(error: unknown): InvalidTokenError | undefined {
+  if (error instanceof errors.JWTExpired) return new InvalidTokenError('expired', 'the token has expired')
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return new InvalidTokenError('bad-signature', 'the token is not signed with this server’s secret')
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return new InvalidTokenError('missing-claims', `the token's claims are not acceptable: ${error.message}`)
+  }
+  if (error instanceof errors.JOSEError) return new InvalidTokenError('malformed', `the token is not a valid HS256 JWT: ${error.message}`)
+  // jose throws TypeError for some malformed inputs (e.g. bad base64).
+  if (error instanceof TypeError) return new InvalidTokenError('malformed', 'the token is not a valid HS256 JWT')
+  return undefined
+}

@@ -1,0 +1,47 @@
+import { GraphQLError } from 'graphql'
+import type { AppDeps, Viewer } from '../context.js'
+import { InvalidTokenError, verifyToken } from './tokens.js'
+
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } })
+}
+
+export function isUnauthenticated(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED'
+}
+
+const bearer = /^Bearer +([^\s]+)\s*$/i
+
+/**
+ * The caller named by an `Authorization` value ("Bearer <JWT>"), or null when there is none.
+ * The user row is read on every call, so a deactivation takes effect on the next operation.
+ */
+export async function resolveViewer(
+  deps: Pick<AppDeps, 'prisma'>,
+  secret: string,
+  authorization: string | undefined | null,
+): Promise<Viewer | null> {
+  if (authorization === undefined || authorization === null || authorization.trim() === '') return null
+  const match = bearer.exec(authorization.trim())
+  if (!match) throw unauthenticated('the Authorization value must be "Bearer <token>"')
+
+  let claims
+  try {
+    claims = await verifyToken(secret, match[1])
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw unauthenticated(`invalid token: ${error.message}`)
+    throw error
+  }
+
+  const user = await deps.prisma.user.findUnique({ where: { uid: claims.sub } })
+  if (!user) {
+    if (claims.isAppAdmin) return { uid: null, sub: claims.sub, isAppAdmin: true, user: null }
+    throw unauthenticated('the token names no user')
+  }
+  if (user.deactivatedAt) throw unauthenticated('the user is deactivated')
+  // iat has whole seconds: a token from the same second as the cut-off is refused too.
+  if (user.tokensValidAfter && claims.issuedAt.getTime() <= user.tokensValidAfter.getTime()) {
+    throw unauthenticated('the token was issued before the user’s tokens were revoked')
+  }
+  return { uid: user.uid, sub: claims.sub, isAppAdmin: claims.isAppAdmin, user }
+}

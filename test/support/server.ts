@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto'
+import type { GraphQLFormattedError } from 'graphql'
+import { buildApp } from '../../src/app.js'
+import { signToken } from '../../src/auth/tokens.js'
+import { loadConfig } from '../../src/config.js'
+import type { AppDeps } from '../../src/context.js'
+import type { Database } from '../../src/db/database.js'
+import { createAppDeps } from '../../src/deps.js'
+import type { Clock } from '../../src/domain/clock.js'
+import { openTestDatabase } from './database.js'
+
+export interface TestServer {
+  /** The GraphQL endpoint, http://127.0.0.1:<port>/graphql. */
+  url: string
+  /** ws://127.0.0.1:<port>/graphql. */
+  wsUrl: string
+  deps: AppDeps
+  db: Database
+  /** A token signed with this server's secret. */
+  token(uid: string, options?: { admin?: boolean; expiresIn?: string; issuedAt?: Date }): Promise<string>
+  stop(): Promise<void>
+}
+
+/** The real server (Yoga + graphql-ws) on a free port, over a test database. */
+export async function startTestServer(options: { clock?: Clock } = {}): Promise<TestServer> {
+  const db = await openTestDatabase()
+  const secret = randomBytes(32).toString('base64url')
+  // Through loadConfig, so settings added later get their defaults here too.
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory', AUTH_SECRET: secret, NODE_ENV: 'test' })
+  const deps = createAppDeps({ prisma: db.prisma, clock: options.clock })
+  const app = await buildApp({ config, deps, authSecret: secret })
+  await app.start()
+  return {
+    url: app.url,
+    wsUrl: app.wsUrl,
+    deps,
+    db,
+    token: (uid, tokenOptions = {}) => signToken(secret, { sub: uid, ...tokenOptions }),
+    stop: async () => {
+      await app.stop()
+      await db.close()
+    },
+  }
+}
+
+export interface GqlResponse<TData = Record<string, unknown>> {
+  status: number
+  data?: TData | null
+  errors?: GraphQLFormattedError[]
+}
+
+/** POSTs one operation to the server, with `Authorization: Bearer <token>` when a token is given. */
+export async function gql<TData = Record<string, unknown>>(
+  server: Pick<TestServer, 'url'>,
+  token: string | null,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GqlResponse<TData>> {
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/graphql-response+json, application/json',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  })
+  const body = (await response.json()) as Omit<GqlResponse<TData>, 'status'>
+  return { status: response.status, ...body }
+}
