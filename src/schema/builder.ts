@@ -21,6 +21,8 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
+    // Subscriptions are authorized once, when they start; each event is then filtered by visibility.
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       authenticated: ctx.viewer !== null,
       appAdmin: ctx.viewer?.isAppAdmin ?? false,

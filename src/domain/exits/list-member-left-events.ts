@@ -1,0 +1,40 @@
+import type { MemberLeftEvent } from '../../generated/prisma/client.js'
+import type { Actor } from '../actor.js'
+import type { DomainDeps } from '../deps.js'
+import { InvalidInputError } from '../errors.js'
+import { parseMemberLeftCursor } from './member-left-cursor.js'
+import { authorizeMemberLeft, memberLeftView } from './member-left-visibility.js'
+
+export const DEFAULT_MEMBER_LEFT_PAGE = 100
+export const MAX_MEMBER_LEFT_PAGE = 1000
+
+export interface ListMemberLeftEventsInput {
+  guid?: string | null
+  chatRoomId?: string | null
+  /** An event id; without it, from the oldest event. */
+  after?: string | null
+  first?: number | null
+}
+
+/**
+ * Catch-up: the visible events after a cursor, oldest first. Ids are committed in order
+ * (see recordExit), so paging with the last id returned never skips a slower writer's event.
+ */
+export async function listMemberLeftEvents(
+  deps: DomainDeps,
+  actor: Actor,
+  input: ListMemberLeftEventsInput,
+): Promise<MemberLeftEvent[]> {
+  const after = parseMemberLeftCursor(input.after)
+  const first = input.first ?? DEFAULT_MEMBER_LEFT_PAGE
+  if (!Number.isInteger(first) || first < 1 || first > MAX_MEMBER_LEFT_PAGE) {
+    throw new InvalidInputError('first', `must be between 1 and ${MAX_MEMBER_LEFT_PAGE}`)
+  }
+  const audience = await authorizeMemberLeft(deps.prisma, actor, { guid: input.guid, chatRoomId: input.chatRoomId, after: after ?? 0n })
+  const { where } = memberLeftView(audience)
+  return deps.prisma.memberLeftEvent.findMany({
+    where: after === undefined ? where : { AND: [where, { id: { gt: after } }] },
+    orderBy: { id: 'asc' },
+    take: first,
+  })
+}

@@ -1,0 +1,26 @@
+import { listMemberLeftEvents } from '../domain/exits/list-member-left-events.js'
+import { builder } from './builder.js'
+import { MemberLeftEventRef } from './member-left-event.js'
+import { asGraphQLError, requireViewer } from './member-left-errors.js'
+
+builder.queryField('memberLeftEvents', (t) =>
+  t.field({
+    type: [MemberLeftEventRef],
+    description: 'Catch-up: the events after a cursor, oldest first. Same visibility rules as the memberLeft subscription.',
+    authScopes: { authenticated: true },
+    args: {
+      guid: t.arg.id(),
+      chatRoomId: t.arg.id(),
+      after: t.arg.id(),
+      first: t.arg.int(),
+    },
+    resolve: async (_root, args, ctx) => {
+      const viewer = requireViewer(ctx)
+      try {
+        return await listMemberLeftEvents(ctx.deps, viewer, args)
+      } catch (error) {
+        throw asGraphQLError(error)
+      }
+    },
+  }),
+)

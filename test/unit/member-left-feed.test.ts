@@ -1,0 +1,288 @@
+import { describe, expect, test } from 'vitest'
+import type { MemberLeftEvent, PrismaClient } from '../../src/generated/prisma/client.js'
+import { MemberLeftFeed, type FeedSubscribeOptions } from '../../src/events/member-left-feed.js'
+import type { Notifier } from '../../src/events/notifier.js'
+
+// The feed's ordering logic against an in-memory table whose reads can be paused, so the
+// interleavings that are rare on a real database happen on purpose here.
+
+type Where = Record<string, unknown>
+
+function matches(row: MemberLeftEvent, where: Where): boolean {
+  return Object.entries(where).every(([key, condition]) => {
+    if (key === 'AND') return (condition as Where[]).every((w) => matches(row, w))
+    if (key === 'id') {
+      const c = condition as { gt?: bigint; lte?: bigint }
+      return (c.gt === undefined || row.id > c.gt) && (c.lte === undefined || row.id <= c.lte)
+    }
+    if (key === 'memberUids') return row.memberUids.includes((condition as { has: string }).has)
+    return (row as unknown as Record<string, unknown>)[key] === condition
+  })
+}
+
+class FakeTable {
+  rows: MemberLeftEvent[] = []
+  reads = 0
+  failNext = 0
+  private gate: Promise<void> | null = null
+  private nextId = 1n
+
+  insert(fields: Partial<MemberLeftEvent> = {}): MemberLeftEvent {
+    const row: MemberLeftEvent = {
+      id: this.nextId++,
+      exitType: 'QUIT',
+      reason: null,
+      groupGuid: 'g',
+      chatRoomId: null,
+      memberUids: ['u'],
+      operatorUid: null,
+      occurredAt: new Date(),
+      ...fields,
+    }
+    this.rows.push(row)
+    return row
+  }
+
+  /** The next read waits (and then sees the rows as of its release); others go on. */
+  pauseNextRead(): () => void {
+    let release!: () => void
+    this.gate = new Promise((resolve) => (release = resolve))
+    return release
+  }
+
+  /** A rolled-back transaction: the id is used up, no row is left. */
+  skipId(): void {
+    this.nextId++
+  }
+
+  client(): PrismaClient {
+    const memberLeftEvent = {
+      aggregate: async () => ({ _max: { id: this.rows.length ? this.rows[this.rows.length - 1].id : null } }),
+      findMany: async (args: { where: Where; take: number }) => {
+        this.reads++
+        await new Promise((resolve) => setImmediate(resolve))
+        const gate = this.gate
+        this.gate = null
+        if (gate) await gate
+        if (this.failNext > 0) {
+          this.failNext--
+          throw new Error('connection lost')
+        }
+        // Fresh objects per read, as Prisma returns them.
+        return this.rows.filter((row) => matches(row, args.where)).slice(0, args.take).map((row) => ({ ...row }))
+      },
+    }
+    return { memberLeftEvent } as unknown as PrismaClient
+  }
+}
+
+async function take(iterator: AsyncIterator<MemberLeftEvent>, count: number): Promise<bigint[]> {
+  const ids: bigint[] = []
+  while (ids.length < count) {
+    const next = await iterator.next()
+    if (next.done) break
+    ids.push(next.value.id)
+  }
+  return ids
+}
+
+function range(from: number, to: number): bigint[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => BigInt(from + i))
+}
+
+/** Lets the feed's reads and dispatches run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 20))
+}
+
+function setup(options: { pageSize?: number; maxBuffered?: number; notifier?: Notifier } = {}) {
+  const table = new FakeTable()
+  const feed = new MemberLeftFeed(table.client(), { onError: () => undefined, retryDelayMs: 5, ...options })
+  const subscribe = (o: FeedSubscribeOptions = {}) => feed.subscribe(o)
+  const commit = (fields: Partial<MemberLeftEvent> = {}) => {
+    const row = table.insert(fields)
+    feed.publish([row])
+    return row
+  }
+  return { table, feed, subscribe, commit }
+}
+
+describe('MemberLeftFeed', () => {
+  test('live subscribers get each committed event once, in id order, from the moment they subscribed', async () => {
+    const { table, feed, subscribe, commit } = setup()
+    table.insert()
+    table.insert()
+    const a = subscribe()
+    const b = subscribe()
+    await settle()
+    for (let i = 0; i < 5; i++) commit()
+    expect(await take(a, 5)).toEqual(range(3, 7))
+    expect(await take(b, 5)).toEqual(range(3, 7))
+    await feed.close()
+  })
+
+  test('a notification is only a prompt: late, repeated and reordered ones change nothing', async () => {
+    let deliver: (maxId: bigint | undefined) => void = () => undefined
+    const held: bigint[] = []
+    const notifier: Notifier = {
+      publish: (maxId) => held.push(maxId),
+      onNotify: (listener) => {
+        deliver = listener
+        return () => undefined
+      },
+      close: async () => undefined,
+    }
+    const { table, feed, subscribe } = setup({ notifier })
+    const sub = subscribe()
+    await feed.position()
+    const rows = Array.from({ length: 10 }, () => table.insert())
+    table.skipId() // a rolled-back exit leaves a hole in the ids
+    rows.push(table.insert())
+    for (const row of rows) feed.publish([row])
+    // Deliver them backwards, twice, with a hint-less one in between.
+    for (const maxId of [...held].reverse()) deliver(maxId)
+    deliver(undefined)
+    for (const maxId of held) deliver(maxId)
+    expect(await take(sub, 11)).toEqual(rows.map((r) => r.id))
+    await settle()
+    const nothingMore = await Promise.race([sub.next().then(() => 'event'), settle().then(() => 'none')])
+    expect(nothingMore).toBe('none')
+    await feed.close()
+  })
+
+  test('one read per burst however many subscribers, and every subscriber gets the same row object', async () => {
+    async function run(subscribers: number) {
+      const { table, feed, subscribe, commit } = setup()
+      const subs = Array.from({ length: subscribers }, () => subscribe())
+      await settle()
+      const readsBefore = table.reads
+      for (let i = 0; i < 30; i++) commit()
+      const received = await Promise.all(subs.map((s) => (async () => {
+        const events: MemberLeftEvent[] = []
+        for (let i = 0; i < 30; i++) events.push((await s.next()).value as MemberLeftEvent)
+        return events
+      })()))
+      const reads = table.reads - readsBefore
+      await feed.close()
+      return { reads, received }
+    }
+    const one = await run(1)
+    const ten = await run(10)
+    expect(ten.reads).toBe(one.reads)
+    expect(ten.reads).toBeLessThanOrEqual(2)
+    for (const events of ten.received) {
+      events.forEach((event, i) => expect(event).toBe(ten.received[0][i]))
+    }
+  })
+
+  test('replay from a cursor then live, with events committed between replay pages', async () => {
+    const { table, feed, subscribe, commit } = setup({ pageSize: 3 })
+    for (let i = 0; i < 10; i++) table.insert()
+    await feed.position()
+    const sub = subscribe({ after: 2n })
+    // Commit while the replay is reading its pages.
+    const writer = (async () => {
+      for (let i = 0; i < 10; i++) {
+        commit()
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    })()
+    const ids = await take(sub, 18)
+    await writer
+    expect(ids).toEqual(range(3, 20))
+    commit()
+    expect(await take(sub, 1)).toEqual([21n])
+    await feed.close()
+  })
+
+  test('a replay that outgrows its live buffer reads the table again instead of losing events', async () => {
+    const { table, feed, subscribe, commit } = setup({ pageSize: 2, maxBuffered: 3 })
+    for (let i = 0; i < 6; i++) table.insert()
+    await feed.position()
+    const sub = subscribe({ after: 0n })
+    const release = table.pauseNextRead()
+    const first = sub.next()
+    await settle()
+    for (let i = 0; i < 10; i++) {
+      commit() // while the replay's first read is paused, the feed dispatches these
+      await settle()
+    }
+    release()
+    const ids = [(await first).value!.id, ...(await take(sub, 15))]
+    expect(ids).toEqual(range(1, 16))
+    await feed.close()
+  })
+
+  test('a consumer that falls behind live traffic catches up from the table, exactly once', async () => {
+    const { feed, subscribe, commit } = setup({ maxBuffered: 4 })
+    const sub = subscribe()
+    await settle()
+    for (let i = 0; i < 25; i++) {
+      commit()
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(await take(sub, 25)).toEqual(range(1, 25))
+    await feed.close()
+  })
+
+  test('a filter skips events and deliver-and-complete ends the stream after that event', async () => {
+    const { feed, subscribe, commit } = setup()
+    const sub = subscribe({
+      filter: (e) => (e.groupGuid !== 'mine' ? 'skip' : e.memberUids.includes('me') ? 'deliver-and-complete' : 'deliver'),
+    })
+    await settle()
+    commit({ groupGuid: 'other' })
+    commit({ groupGuid: 'mine', memberUids: ['x'] })
+    commit({ groupGuid: 'mine', memberUids: ['me', 'y'] })
+    commit({ groupGuid: 'mine', memberUids: ['z'] })
+    expect(await take(sub, 10)).toEqual([2n, 3n])
+    expect(await sub.next()).toEqual({ value: undefined, done: true })
+    expect(feed.subscriberCount).toBe(0)
+    await feed.close()
+  })
+
+  test('return() ends a pending next() and releases the subscription', async () => {
+    const { feed, subscribe } = setup()
+    const sub = subscribe()
+    const pending = sub.next()
+    await settle()
+    expect(feed.subscriberCount).toBe(1)
+    await sub.return!()
+    expect(await pending).toEqual({ value: undefined, done: true })
+    expect(feed.subscriberCount).toBe(0)
+    await feed.close()
+  })
+
+  test('close() completes every subscription, and later ones are done at once', async () => {
+    const { feed, subscribe } = setup()
+    const subs = [subscribe(), subscribe({ after: 0n })]
+    const pending = subs.map((s) => s.next())
+    await settle()
+    await feed.close()
+    for (const p of pending) expect(await p).toEqual({ value: undefined, done: true })
+    expect(await subscribe().next()).toEqual({ value: undefined, done: true })
+  })
+
+  test('a failed catch-up read is retried and nothing is lost', async () => {
+    const { table, feed, subscribe, commit } = setup()
+    const sub = subscribe()
+    await settle()
+    table.failNext = 1
+    commit()
+    commit()
+    expect(await take(sub, 2)).toEqual([1n, 2n])
+    await feed.close()
+  })
+
+  test('a failed replay read fails the stream', async () => {
+    const { table, feed, subscribe } = setup()
+    table.insert()
+    await feed.position()
+    table.failNext = 1
+    const sub = subscribe({ after: 0n })
+    await expect(sub.next()).rejects.toThrow('connection lost')
+    expect(await sub.next()).toEqual({ value: undefined, done: true })
+    expect(feed.subscriberCount).toBe(0)
+    await feed.close()
+  })
+})
