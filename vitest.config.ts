@@ -19,7 +19,7 @@ if (process.env.TEST_DATABASE_URL) {
     extends: true as const,
     test: {
       name: 'postgres',
-      include: onDatabase,
+      include: [...onDatabase, 'test/postgres/**/*.test.ts'],
       env: { DEPARTURES_TEST_DB: 'postgres' },
       globalSetup: ['test/support/postgres-global-setup.ts'],
     } as never,
