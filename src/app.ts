@@ -104,7 +104,12 @@ export async function buildApp({ config, deps, authSecret }: BuildAppOptions): P
       onConnect: async (ctx) => {
         // Returning false closes the socket with 4403 Forbidden, as the contract asks for a bad token.
         try {
-          await resolveViewer(deps, authSecret, authorizationParam(ctx.connectionParams))
+          const viewer = await resolveViewer(deps, authSecret, authorizationParam(ctx.connectionParams))
+          if (viewer?.uid) {
+            const socket = ctx.extra.socket
+            const forget = deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden'))
+            socket.once('close', forget)
+          }
           return true
         } catch (error) {
           if (isUnauthenticated(error)) return false

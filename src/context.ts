@@ -2,10 +2,12 @@ import type { User } from './generated/prisma/client.js'
 import type { Actor } from './domain/actor.js'
 import type { DomainDeps } from './domain/deps.js'
 import type { MemberLeftFeed } from './events/member-left-feed.js'
+import type { LiveSessions } from './auth/live-sessions.js'
 
 /** Everything the server wires together once and hands to every request. */
 export interface AppDeps extends DomainDeps {
   memberLeft: MemberLeftFeed
+  liveSessions: LiveSessions
 }
 
 /** The authenticated caller. */

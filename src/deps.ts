@@ -2,8 +2,9 @@ import type { PrismaClient } from './generated/prisma/client.js'
 import type { AppDeps } from './context.js'
 import { systemClock, type Clock } from './domain/clock.js'
 import { MemberLeftFeed } from './events/member-left-feed.js'
+import { LiveSessions } from './auth/live-sessions.js'
 
 /** Wires the long-lived services once per process (or per test server). */
 export function createAppDeps({ prisma, clock = systemClock }: { prisma: PrismaClient; clock?: Clock }): AppDeps {
-  return { prisma, clock, memberLeft: new MemberLeftFeed(prisma) }
+  return { prisma, clock, memberLeft: new MemberLeftFeed(prisma), liveSessions: new LiveSessions() }
 }

@@ -7,6 +7,8 @@ export type Tx = Prisma.TransactionClient
 export interface Outcome<T> {
   value: T
   events: MemberLeftEvent[]
+  /** Users whose open sessions must end once this commits (deactivation). */
+  signedOut?: string[]
 }
 
 /** One transaction per operation. A DomainError thrown inside rolls everything back. */

@@ -3,12 +3,13 @@ import type { DomainDeps } from '../domain/deps.js'
 import type { Outcome } from '../domain/transaction.js'
 
 /**
- * Runs one domain operation for the caller and, once it has committed, announces its exits.
- * A refused operation throws before anything is published.
+ * Runs one domain operation for the caller and, once it has committed, announces its exits
+ * and ends the sessions of users it signed out. A refused operation throws before either.
  */
 export async function perform<T>(ctx: GraphQLContext, operation: (deps: DomainDeps, actor: Viewer) => Promise<Outcome<T>>): Promise<T> {
   // The field's authScopes have already refused callers without a viewer.
-  const { value, events } = await operation(ctx.deps, ctx.viewer!)
+  const { value, events, signedOut } = await operation(ctx.deps, ctx.viewer!)
   if (events.length > 0) ctx.deps.memberLeft.publish(events)
+  if (signedOut?.length) ctx.deps.liveSessions.signOut(signedOut)
   return value
 }

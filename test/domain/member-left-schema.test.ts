@@ -5,12 +5,12 @@ import type { DocumentNode, ExecutionResult } from 'graphql'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { AppDeps, GraphQLContext, Viewer } from '../../src/context.js'
 import type { Database } from '../../src/db/database.js'
-import { systemClock } from '../../src/domain/clock.js'
 import { recordExit } from '../../src/domain/exits/record-exit.js'
 import { MemberLeftFeed } from '../../src/events/member-left-feed.js'
 import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
 import { schema } from '../../src/schema/index.js'
 import { openTestDatabase, uniqueId } from '../support/database.js'
+import { testDeps } from '../support/client.js'
 
 // The GraphQL face of the feed, executed in process: batching of members/operator/group, and
 // refusals as top-level errors with the domain's code (these fields have no result union).
@@ -48,7 +48,7 @@ let deps: AppDeps
 beforeAll(async () => {
   db = await openTestDatabase({ onQuery: (q) => void sql.push(q) })
   feed = new MemberLeftFeed(db.prisma)
-  deps = { prisma: db.prisma, clock: systemClock, memberLeft: feed }
+  deps = testDeps(db, { memberLeft: feed })
 }, 60_000)
 afterAll(async () => {
   await feed?.close()

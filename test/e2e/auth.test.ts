@@ -179,3 +179,22 @@ test('over WebSocket, operations of a user deactivated after connecting are UNAU
   await deactivate(user.uid)
   expect(errorCodes(await wsRun(client, '{ me { uid } }'))).toEqual(['UNAUTHENTICATED'])
 })
+
+test('deactivateUser closes the open WebSocket connections of that user with 4403, and only those', async () => {
+  const user = await createUser()
+  const bystander = await createUser()
+  const own = wsClient({ authorization: `Bearer ${await server.token(user.uid)}` })
+  const other = wsClient({ authorization: `Bearer ${await server.token(bystander.uid)}` })
+  await Promise.all([own.connected, other.connected])
+  const running = own.client.iterate({ query: 'subscription { memberLeft { id } }' })
+  void running.next().catch(() => {})
+  await new Promise((r) => setTimeout(r, 100))
+  expect(server.deps.liveSessions.count(user.uid)).toBe(1)
+
+  const admin = await server.token('backend', { admin: true })
+  const result = await gql(server, admin, `mutation { deactivateUser(uid: "${user.uid}") { __typename } }`)
+  expect(result.data).toEqual({ deactivateUser: { __typename: 'DeactivateUserPayload' } })
+  expect((await own.closed).code).toBe(4403)
+  expect(await wsRun(other.client, '{ me { uid } }')).toEqual({ data: { me: { uid: bystander.uid } } })
+  expect(server.deps.liveSessions.count(user.uid)).toBe(0)
+})

@@ -22,3 +22,8 @@ export function isOperatorScope(scope: MemberScope): boolean {
 export function rankOf(scope: MemberScope): number {
   return RANK[scope]
 }
+
+/** Ownership-level acts (transfer, delete) belong to the owner and the app admin. */
+export function isOwnerOrAppAdmin(actor: Actor, group: { ownerUid: string | null }): boolean {
+  return actor.isAppAdmin || (actor.uid !== null && group.ownerUid === actor.uid)
+}

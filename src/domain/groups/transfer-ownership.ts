@@ -5,6 +5,7 @@ import { InsufficientScopeError, InvalidInputError, NotAMemberError, UserNotFoun
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId } from '../validation.js'
 import { findMembership, lockGroup } from './group-lock.js'
+import { isOwnerOrAppAdmin } from './scopes.js'
 
 /** Makes a member the OWNER of a locked group; the old owner, if any, becomes ADMIN. */
 export async function passOwnership(tx: Tx, group: Group, toUid: string, operator: Actor, now: Date): Promise<Group> {
@@ -27,7 +28,7 @@ export function transferGroupOwnership(
   const uid = requireId('uid', input.uid)
   return inTransaction(deps, async (tx) => {
     const group = await lockGroup(tx, guid)
-    if (!actor.isAppAdmin && (!actor.uid || group.ownerUid !== actor.uid)) {
+    if (!isOwnerOrAppAdmin(actor, group)) {
       throw new InsufficientScopeError(`only the owner of ${guid} or the app admin may transfer ownership`)
     }
     if (group.ownerUid === uid) throw new InvalidInputError('uid', `${uid} already owns ${guid}`)

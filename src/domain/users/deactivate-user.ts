@@ -45,7 +45,7 @@ export function deactivateUser(
       where: { uid },
       data: { deactivatedAt: existing.deactivatedAt ?? now, tokensValidAfter: now },
     })
-    if (!user.leaveAllWhenDeactivated) return { value: { user, events: [] }, events: [] }
+    if (!user.leaveAllWhenDeactivated) return { value: { user, events: [] }, events: [], signedOut: [uid] }
 
     const memberships = await tx.groupMember.findMany({ where: { uid } })
     const groups = await lockGroups(tx, memberships.map((m) => m.groupGuid))
@@ -56,7 +56,7 @@ export function deactivateUser(
       if (!membership) continue
       events.push(await leaveOnDeactivation(tx, group, membership, actor, now))
     }
-    return { value: { user, events }, events }
+    return { value: { user, events }, events, signedOut: [uid] }
   })
 }
 
