@@ -1,5 +1,4 @@
 import { GraphQLError } from 'graphql'
-import type { GraphQLContext, Viewer } from '../context.js'
 import { DomainError } from '../domain/errors.js'
 
 /**
@@ -11,10 +10,4 @@ export function asGraphQLError(error: unknown): unknown {
     return new GraphQLError(error.message, { extensions: { code: error.code } })
   }
   return error
-}
-
-/** The authScopes check already ran; this narrows the type (and guards a subscribe without it). */
-export function requireViewer(ctx: GraphQLContext): Viewer {
-  if (!ctx.viewer) throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } })
-  return ctx.viewer
 }

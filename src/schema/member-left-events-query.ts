@@ -1,7 +1,8 @@
 import { listMemberLeftEvents } from '../domain/exits/list-member-left-events.js'
 import { builder } from './builder.js'
 import { MemberLeftEventRef } from './member-left-event.js'
-import { asGraphQLError, requireViewer } from './member-left-errors.js'
+import { asGraphQLError } from './member-left-errors.js'
+import { requireViewer } from './viewer.js'
 
 builder.queryField('memberLeftEvents', (t) =>
   t.field({

@@ -1,7 +1,8 @@
 import { followMemberLeft } from '../domain/exits/follow-member-left.js'
 import { builder } from './builder.js'
 import { MemberLeftEventRef } from './member-left-event.js'
-import { asGraphQLError, requireViewer } from './member-left-errors.js'
+import { asGraphQLError } from './member-left-errors.js'
+import { requireViewer } from './viewer.js'
 
 builder.subscriptionField('memberLeft', (t) =>
   t.field({

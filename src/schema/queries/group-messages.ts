@@ -7,7 +7,7 @@ import { historyAccess } from '../../domain/groups/group-visibility.js'
 import { historyOrder } from '../../domain/groups/list-groups.js'
 import { checkId, checkPageArgs } from './arguments.js'
 import { rootNodeSelection } from './root-connection.js'
-import { requireViewer } from './viewer.js'
+import { requireViewer } from '../viewer.js'
 
 const messagesConnection = prismaConnectionHelpers(builder, MessageRef, { cursor: 'id' })
 

@@ -2,7 +2,7 @@ import { builder } from '../builder.js'
 import { GroupRef } from '../group.js'
 import { visibleGroupWhere } from '../../domain/groups/group-visibility.js'
 import { checkId } from './arguments.js'
-import { requireViewer } from './viewer.js'
+import { requireViewer } from '../viewer.js'
 
 builder.queryField('group', (t) =>
   t.prismaField({

@@ -6,7 +6,7 @@ import type { Prisma } from '../../generated/prisma/client.js'
 import { listGroupsOrder, listGroupsWhere } from '../../domain/groups/list-groups.js'
 import { checkPageArgs, checkSearch } from './arguments.js'
 import { rootNodeSelection } from './root-connection.js'
-import { requireViewer } from './viewer.js'
+import { requireViewer } from '../viewer.js'
 
 const groupsConnection = prismaConnectionHelpers(builder, GroupRef, { cursor: 'guid' })
 

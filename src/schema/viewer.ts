@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql'
-import type { GraphQLContext, Viewer } from '../../context.js'
+import type { GraphQLContext, Viewer } from '../context.js'
 
 /** The caller of a field guarded by `authScopes: { authenticated: true }`. */
 export function requireViewer(ctx: GraphQLContext): Viewer {
