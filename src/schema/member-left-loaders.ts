@@ -12,19 +12,25 @@ interface ContextLoaders {
   groups: Map<string, DataLoader<string, Group | null>>
 }
 
-const perContext = new WeakMap<GraphQLContext, ContextLoaders>()
+const perRequest = new WeakMap<GraphQLContext, ContextLoaders>()
+const perServer = new WeakMap<GraphQLContext['deps'], ContextLoaders>()
 
 /**
  * Users and groups named by MemberLeftEvents: one query per batch, not one per event, and
- * with the client's nested selection (one loader per selection shape). A subscription keeps
- * its context for its whole life, so there the loaders batch one event's fields but do not
- * cache, lest a renamed user stay stale for hours.
+ * with the client's nested selection (one loader per selection shape). Queries get loaders
+ * of their own that cache for the request. Subscriptions share one set per server that
+ * batches without caching: the feed hands an event to every subscriber in the same tick, so
+ * a thousand subscribers resolve its users with one query, and nothing read for one event
+ * (a user's name) outlives it.
  */
 export function exitLoaders(ctx: GraphQLContext, info: GraphQLResolveInfo) {
-  let loaders = perContext.get(ctx)
+  const subscription = info.operation.operation === 'subscription'
+  const owners: WeakMap<object, ContextLoaders> = subscription ? perServer : perRequest
+  const owner = subscription ? ctx.deps : ctx
+  let loaders = owners.get(owner)
   if (!loaders) {
-    loaders = { cache: info.operation.operation !== 'subscription', users: new Map(), groups: new Map() }
-    perContext.set(ctx, loaders)
+    loaders = { cache: !subscription, users: new Map(), groups: new Map() }
+    owners.set(owner, loaders)
   }
   const { cache } = loaders
   const prisma = ctx.deps.prisma

@@ -162,4 +162,30 @@ describe('memberLeftEvents and memberLeft through the schema', { timeout: 30_000
     expect(Symbol.asyncIterator in stream).toBe(true)
     await (stream as AsyncGenerator).return(undefined)
   })
+
+  test('ten subscribers of one group resolve the users of an exit with one query between them, and no cache outlives the event', async () => {
+    const owner = uniqueId('own')
+    const watchers = Array.from({ length: 10 }, () => uniqueId('w'))
+    const leaver = uniqueId('l')
+    const guid = await groupWith([owner, ...watchers, leaver])
+    const streams = await Promise.all(
+      watchers.map(async (uid) => (await subscribeAs(user(uid), { guid })) as AsyncGenerator<ExecutionResult<{ memberLeft: EventData }>>),
+    )
+    const firsts = streams.map((s) => s.next())
+    await sleep(50)
+    sql = []
+    const event = await exit(guid, [leaver], owner)
+    const results = (await Promise.all(firsts)).map((r) => (r.value as ExecutionResult<{ memberLeft: EventData }>).data?.memberLeft)
+    for (const result of results) expect(result).toMatchObject({ id: event.id.toString(), members: [{ uid: leaver, name: `Name of ${leaver}` }] })
+    expect(sql.filter((q) => USER_READ.test(q))).toHaveLength(1)
+
+    // No cache across events: a rename shows in the next event.
+    const seconds = streams.slice(1).map((s) => s.next())
+    await db.prisma.user.update({ where: { uid: watchers[0] }, data: { name: 'Renamed watcher' } })
+    await exit(guid, [watchers[0]], owner)
+    for (const second of await Promise.all(seconds)) {
+      expect((second.value as ExecutionResult<{ memberLeft: EventData }>).data?.memberLeft.members).toEqual([{ uid: watchers[0], name: 'Renamed watcher' }])
+    }
+    await Promise.all(streams.map((s) => s.return(undefined)))
+  })
 })
