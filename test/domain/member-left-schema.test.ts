@@ -11,6 +11,7 @@ import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
 import { schema } from '../../src/schema/index.js'
 import { openTestDatabase, uniqueId } from '../support/database.js'
 import { testDeps } from '../support/client.js'
+import { MemberLeftEventsWithGroupDocument as EVENTS, MemberLeftWithGroupDocument as MEMBER_LEFT } from '../generated/graphql.js'
 
 // The GraphQL face of the feed, executed in process: batching of members/operator/group, and
 // refusals as top-level errors with the domain's code (these fields have no result union).
@@ -19,7 +20,6 @@ import { testDeps } from '../support/client.js'
 // reject each other's schema); execute with whichever built the schema.
 const graphql: typeof viteGraphql =
   schema instanceof viteGraphql.GraphQLSchema ? viteGraphql : (createRequire(import.meta.url)('graphql') as typeof viteGraphql)
-const { parse } = graphql
 
 const user = (uid: string): Viewer => ({ uid, sub: uid, isAppAdmin: false, user: null })
 const admin: Viewer = { uid: null, sub: 'backend', isAppAdmin: true, user: null }
@@ -61,20 +61,6 @@ interface EventData {
   operator: { uid: string } | null
   group: { guid: string; name: string } | null
 }
-
-const EVENTS = parse(`
-  query Events($guid: ID, $after: ID, $first: Int) {
-    memberLeftEvents(guid: $guid, after: $after, first: $first) {
-      id members { uid name } operator { uid } group { guid name }
-    }
-  }
-`)
-
-const MEMBER_LEFT = parse(`
-  subscription MemberLeft($guid: ID, $after: ID) {
-    memberLeft(guid: $guid, after: $after) { id members { uid name } operator { uid } group { guid } }
-  }
-`)
 
 async function groupWith(uids: string[]): Promise<string> {
   const guid = uniqueId('g')

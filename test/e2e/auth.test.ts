@@ -1,6 +1,14 @@
+import { print, type DocumentNode } from 'graphql'
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws'
 import { WebSocket } from 'ws'
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
+import {
+  DeactivateUserTypenameDocument,
+  LeaveAllGroupsDocument,
+  MeDocument,
+  MeUidDocument,
+  MemberLeftDocument,
+} from '../generated/graphql.js'
 import { uniqueId } from '../support/database.js'
 import { gql, startTestServer, type TestServer } from '../support/server.js'
 
@@ -51,9 +59,9 @@ function wsClient(connectionParams?: Record<string, unknown>) {
 }
 
 /** Runs one operation over graphql-ws; a refused operation resolves to its errors. */
-async function wsRun(client: Client, query: string): Promise<ExecutionResult> {
+async function wsRun(client: Client, document: DocumentNode): Promise<ExecutionResult> {
   try {
-    const result = await client.iterate({ query }).next()
+    const result = await client.iterate({ query: print(document) }).next()
     return result.value as ExecutionResult
   } catch (error) {
     if (Array.isArray(error)) return { errors: error }
@@ -62,19 +70,19 @@ async function wsRun(client: Client, query: string): Promise<ExecutionResult> {
 }
 
 test('without a token, me is null', async () => {
-  const response = await gql(server, null, '{ me { uid } }')
+  const response = await gql(server, null, MeUidDocument)
   expect(response).toMatchObject({ status: 200, data: { me: null } })
   expect(response.errors).toBeUndefined()
 })
 
 test('without a token, a field that needs a caller answers UNAUTHENTICATED', async () => {
-  const response = await gql(server, null, 'mutation { leaveAllGroups { __typename } }')
+  const response = await gql(server, null, LeaveAllGroupsDocument)
   expect(errorCodes(response)).toEqual(['UNAUTHENTICATED'])
 })
 
 test('a user token makes the user the caller', async () => {
   const user = await createUser()
-  const response = await gql(server, await server.token(user.uid), '{ me { uid name } }')
+  const response = await gql(server, await server.token(user.uid), MeDocument)
   expect(response).toMatchObject({ status: 200, data: { me: { uid: user.uid, name: 'Ada' } } })
 })
 
@@ -85,7 +93,7 @@ test('a malformed Authorization header or a bad token is refused with 401 UNAUTH
     const response = await fetch(server.url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: authorization },
-      body: JSON.stringify({ query: '{ me { uid } }' }),
+      body: JSON.stringify({ query: print(MeUidDocument) }),
     })
     expect(response.status, authorization).toBe(401)
     expect(errorCodes((await response.json()) as never), authorization).toEqual(['UNAUTHENTICATED'])
@@ -94,13 +102,13 @@ test('a malformed Authorization header or a bad token is refused with 401 UNAUTH
 
 test('an expired token is unauthenticated', async () => {
   const user = await createUser()
-  const response = await gql(server, await server.token(user.uid, { expiresIn: '-1m' }), '{ me { uid } }')
+  const response = await gql(server, await server.token(user.uid, { expiresIn: '-1m' }), MeUidDocument)
   expect(response.status).toBe(401)
   expect(errorCodes(response)).toEqual(['UNAUTHENTICATED'])
 })
 
 test('a token for a uid that is not a user is unauthenticated', async () => {
-  const response = await gql(server, await server.token(uniqueId('ghost')), '{ me { uid } }')
+  const response = await gql(server, await server.token(uniqueId('ghost')), MeUidDocument)
   expect(response.status).toBe(401)
   expect(errorCodes(response)).toEqual(['UNAUTHENTICATED'])
 })
@@ -108,10 +116,10 @@ test('a token for a uid that is not a user is unauthenticated', async () => {
 test('a deactivated user is unauthenticated at once', async () => {
   const user = await createUser()
   const token = await server.token(user.uid)
-  expect((await gql(server, token, '{ me { uid } }')).data).toEqual({ me: { uid: user.uid } })
+  expect((await gql(server, token, MeUidDocument)).data).toEqual({ me: { uid: user.uid } })
 
   await deactivate(user.uid)
-  const response = await gql(server, token, '{ me { uid } }')
+  const response = await gql(server, token, MeUidDocument)
   expect(response.status).toBe(401)
   expect(errorCodes(response)).toEqual(['UNAUTHENTICATED'])
 })
@@ -122,15 +130,15 @@ test('tokens issued before tokensValidAfter are refused, later ones accepted', a
   await server.db.prisma.user.update({ where: { uid: user.uid }, data: { tokensValidAfter: cutOff } })
 
   const older = await server.token(user.uid, { issuedAt: new Date(cutOff.getTime() - 60_000) })
-  expect(errorCodes(await gql(server, older, '{ me { uid } }'))).toEqual(['UNAUTHENTICATED'])
+  expect(errorCodes(await gql(server, older, MeUidDocument))).toEqual(['UNAUTHENTICATED'])
 
   const newer = await server.token(user.uid, { issuedAt: new Date(cutOff.getTime() + 2_000) })
-  expect((await gql(server, newer, '{ me { uid } }')).data).toEqual({ me: { uid: user.uid } })
+  expect((await gql(server, newer, MeUidDocument)).data).toEqual({ me: { uid: user.uid } })
 })
 
 test('an admin token whose sub is not a user is a valid caller without a user', async () => {
   const token = await server.token(uniqueId('backend'), { admin: true })
-  const response = await gql(server, token, '{ me { uid } }')
+  const response = await gql(server, token, MeUidDocument)
   expect(response).toMatchObject({ status: 200, data: { me: null } })
   expect(response.errors).toBeUndefined()
 })
@@ -138,10 +146,10 @@ test('an admin token whose sub is not a user is a valid caller without a user', 
 test('an admin token whose sub is a user acts as that user, unless deactivated', async () => {
   const user = await createUser()
   const token = await server.token(user.uid, { admin: true })
-  expect((await gql(server, token, '{ me { uid } }')).data).toEqual({ me: { uid: user.uid } })
+  expect((await gql(server, token, MeUidDocument)).data).toEqual({ me: { uid: user.uid } })
 
   await deactivate(user.uid)
-  expect(errorCodes(await gql(server, token, '{ me { uid } }'))).toEqual(['UNAUTHENTICATED'])
+  expect(errorCodes(await gql(server, token, MeUidDocument))).toEqual(['UNAUTHENTICATED'])
 })
 
 test('over WebSocket, a bad token closes the socket with 4403', async () => {
@@ -157,8 +165,8 @@ test('over WebSocket, a token for an unknown uid closes the socket with 4403', a
 test('over WebSocket, no token is accepted and me is null, while a subscription needing a user is UNAUTHENTICATED', async () => {
   const { client, connected } = wsClient()
   await connected
-  expect(await wsRun(client, '{ me { uid } }')).toEqual({ data: { me: null } })
-  expect(errorCodes(await wsRun(client, 'subscription { memberLeft { __typename } }'))).toEqual(['UNAUTHENTICATED'])
+  expect(await wsRun(client, MeUidDocument)).toEqual({ data: { me: null } })
+  expect(errorCodes(await wsRun(client, MemberLeftDocument))).toEqual(['UNAUTHENTICATED'])
 })
 
 test('over WebSocket, a good token runs operations as the user (Authorization key accepted too)', async () => {
@@ -166,7 +174,7 @@ test('over WebSocket, a good token runs operations as the user (Authorization ke
   const token = await server.token(user.uid)
   for (const params of [{ authorization: `Bearer ${token}` }, { Authorization: `Bearer ${token}` }]) {
     const { client } = wsClient(params)
-    expect(await wsRun(client, '{ me { uid } }')).toEqual({ data: { me: { uid: user.uid } } })
+    expect(await wsRun(client, MeUidDocument)).toEqual({ data: { me: { uid: user.uid } } })
   }
 })
 
@@ -174,10 +182,10 @@ test('over WebSocket, operations of a user deactivated after connecting are UNAU
   const user = await createUser()
   const { client, connected } = wsClient({ authorization: `Bearer ${await server.token(user.uid)}` })
   await connected
-  expect(await wsRun(client, '{ me { uid } }')).toEqual({ data: { me: { uid: user.uid } } })
+  expect(await wsRun(client, MeUidDocument)).toEqual({ data: { me: { uid: user.uid } } })
 
   await deactivate(user.uid)
-  expect(errorCodes(await wsRun(client, '{ me { uid } }'))).toEqual(['UNAUTHENTICATED'])
+  expect(errorCodes(await wsRun(client, MeUidDocument))).toEqual(['UNAUTHENTICATED'])
 })
 
 test('deactivateUser closes the open WebSocket connections of that user with 4403, and only those', async () => {
@@ -186,15 +194,15 @@ test('deactivateUser closes the open WebSocket connections of that user with 440
   const own = wsClient({ authorization: `Bearer ${await server.token(user.uid)}` })
   const other = wsClient({ authorization: `Bearer ${await server.token(bystander.uid)}` })
   await Promise.all([own.connected, other.connected])
-  const running = own.client.iterate({ query: 'subscription { memberLeft { id } }' })
+  const running = own.client.iterate({ query: print(MemberLeftDocument) })
   void running.next().catch(() => {})
   await new Promise((r) => setTimeout(r, 100))
   expect(server.deps.liveSessions.count(user.uid)).toBe(1)
 
   const admin = await server.token('backend', { admin: true })
-  const result = await gql(server, admin, `mutation { deactivateUser(uid: "${user.uid}") { __typename } }`)
+  const result = await gql(server, admin, DeactivateUserTypenameDocument, { uid: user.uid })
   expect(result.data).toEqual({ deactivateUser: { __typename: 'DeactivateUserPayload' } })
   expect((await own.closed).code).toBe(4403)
-  expect(await wsRun(other.client, '{ me { uid } }')).toEqual({ data: { me: { uid: bystander.uid } } })
+  expect(await wsRun(other.client, MeUidDocument)).toEqual({ data: { me: { uid: bystander.uid } } })
   expect(server.deps.liveSessions.count(user.uid)).toBe(0)
 })

@@ -1,9 +1,10 @@
 import { request as httpRequest } from 'node:http'
 import { createContext, runInContext } from 'node:vm'
 import { createClient } from 'graphql-ws'
-import { parse } from 'graphql'
+import { print } from 'graphql'
 import { WebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { MeUidDocument, MemberLeftDocument, QueryTypenameDocument } from '../generated/graphql.js'
 import { uniqueId } from '../support/database.js'
 import { gql, startTestServer, type TestServer } from '../support/server.js'
 
@@ -21,7 +22,7 @@ describe('a running server', () => {
   })
 
   test('answers a query over HTTP', async () => {
-    expect(await gql(server, null, '{ __typename }')).toEqual({ status: 200, data: { __typename: 'Query' } })
+    expect(await gql(server, null, QueryTypenameDocument)).toEqual({ status: 200, data: { __typename: 'Query' } })
   })
 
   test('serves GraphiQL to a browser with every script and style inline (no CDN)', async () => {
@@ -50,14 +51,14 @@ describe('a running server', () => {
     test('sends queries over HTTP with the Headers tab', async () => {
       const uid = uniqueId('u')
       await server.db.prisma.user.create({ data: { uid, name: 'Ada' } })
-      const query = '{ me { uid } }'
+      const query = print(MeUidDocument)
       const headers = { Authorization: `Bearer ${await server.token(uid)}` }
-      expect(await fetcher({ query }, { headers, documentAST: parse(query) })).toEqual({ data: { me: { uid } } })
+      expect(await fetcher({ query }, { headers, documentAST: MeUidDocument })).toEqual({ data: { me: { uid } } })
     })
 
     test("puts the Headers tab's Authorization into connection_init for subscriptions", async () => {
-      const query = 'subscription { memberLeft { id } }'
-      const documentAST = parse(query)
+      const query = print(MemberLeftDocument)
+      const documentAST = MemberLeftDocument
       const uid = uniqueId('u')
       await server.db.prisma.user.create({ data: { uid, name: 'Ada' } })
 
@@ -80,7 +81,7 @@ test('stop() lets an in-flight request finish, closes WebSockets with 1001, then
   await new Promise<void>((resolve) => ws.on('connected', () => resolve()))
 
   // A request whose body is still arriving when stop() begins.
-  const body = JSON.stringify({ query: '{ __typename }' })
+  const body = JSON.stringify({ query: print(QueryTypenameDocument) })
   const inFlight = httpRequest(server.url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },

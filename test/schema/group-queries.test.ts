@@ -6,6 +6,7 @@ import { adminViewer, executeAs, expectData, expectGraphQLError, userViewer } fr
 import type { Database } from '../../src/db/database.js'
 import type { GroupType, MemberScope } from '../../src/generated/prisma/enums.js'
 import {
+  CreateForFallbackDocument,
   GroupByGuidDocument,
   GroupDirectoryDocument,
   type GroupDirectoryQuery,
@@ -117,6 +118,7 @@ describe('who sees which group', () => {
   })
 
   // Prisma 7 refuses `select: {}`; these are the selections most likely to plan one.
+  // Deliberately built from strings, not test/documents: one selection shape per case, many cases.
   test.each([
     ['{ group(guid: $guid) { owner { __typename } } }', { group: { owner: { __typename: 'User' } } }],
     ['{ group(guid: $guid) { membersCount } }', { group: { membersCount: 1 } }],
@@ -140,22 +142,10 @@ describe('who sees which group', () => {
 
 describe('a group not loaded through a query field', () => {
   // Mutation payloads hand back plain rows; the Prisma plugin loads what the selection needs.
-  const createGroup = parse(`
-    mutation CreateForFallback($guid: ID!, $first: Int) {
-      createGroup(input: { guid: $guid, name: "fallback", type: PUBLIC }) {
-        __typename
-        ... on CreateGroupPayload {
-          group { guid membersCount viewerScope owner { uid } members(first: $first) { edges { node { scope user { uid } } } } }
-        }
-        ... on Error { code message }
-      }
-    }
-  `) as TypedDocumentNode<{ createGroup: Record<string, unknown> }, Record<string, unknown>>
-
   test('still resolves owner, counts, scope and members', async () => {
     const [owner] = await createUsers(1)
     const guid = uniqueId('g')
-    const data = expectData(await executeAs(db, userViewer(owner), createGroup, { guid, first: 5 }))
+    const data = expectData(await executeAs(db, userViewer(owner), CreateForFallbackDocument, { guid, first: 5 }))
     expect(data.createGroup).toEqual({
       __typename: 'CreateGroupPayload',
       group: {
@@ -170,7 +160,7 @@ describe('a group not loaded through a query field', () => {
 
   test('checks the members page size there too', async () => {
     const [owner] = await createUsers(1)
-    const result = await executeAs(db, userViewer(owner), createGroup, { guid: uniqueId('g'), first: 0 })
+    const result = await executeAs(db, userViewer(owner), CreateForFallbackDocument, { guid: uniqueId('g'), first: 0 })
     expectGraphQLError(result, 'ERR_INVALID_INPUT', 'members.first')
   })
 })

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { GraphQLFormattedError } from 'graphql'
+import { print, type GraphQLFormattedError } from 'graphql'
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core'
 import { buildApp } from '../../src/app.js'
 import { signToken } from '../../src/auth/tokens.js'
 import { loadConfig } from '../../src/config.js'
@@ -49,13 +50,17 @@ export interface GqlResponse<TData = Record<string, unknown>> {
   errors?: GraphQLFormattedError[]
 }
 
-/** POSTs one operation to the server, with `Authorization: Bearer <token>` when a token is given. */
-export async function gql<TData = Record<string, unknown>>(
+/**
+ * POSTs a typed document (from test/documents) to the server, with `Authorization: Bearer <token>`
+ * when a token is given. Unlike remote.ts' request(), the answer keeps the HTTP status.
+ */
+export async function gql<TData, TVariables extends Record<string, unknown>>(
   server: Pick<TestServer, 'url'>,
   token: string | null,
-  query: string,
-  variables?: Record<string, unknown>,
+  document: TypedDocumentNode<TData, TVariables>,
+  variables?: TVariables,
 ): Promise<GqlResponse<TData>> {
+  const query = print(document)
   const response = await fetch(server.url, {
     method: 'POST',
     headers: {
