@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
-import * as viteGraphql from 'graphql'
+import * as graphql from 'graphql'
 import type { DocumentNode, ExecutionResult } from 'graphql'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { AppDeps, GraphQLContext, Viewer } from '../../src/context.js'
@@ -15,11 +14,6 @@ import { MemberLeftEventsWithGroupDocument as EVENTS, MemberLeftWithGroupDocumen
 
 // The GraphQL face of the feed, executed in process: batching of members/operator/group, and
 // refusals as top-level errors with the domain's code (these fields have no result union).
-
-// Vite may load graphql's ESM build while Pothos got the CommonJS one (two "realms" that
-// reject each other's schema); execute with whichever built the schema.
-const graphql: typeof viteGraphql =
-  schema instanceof viteGraphql.GraphQLSchema ? viteGraphql : (createRequire(import.meta.url)('graphql') as typeof viteGraphql)
 
 const user = (uid: string): Viewer => ({ uid, sub: uid, isAppAdmin: false, user: null })
 const admin: Viewer = { uid: null, sub: 'backend', isAppAdmin: true, user: null }
