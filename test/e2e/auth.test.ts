@@ -10,7 +10,7 @@ import {
   MemberLeftDocument,
 } from '../generated/graphql.js'
 import { uniqueId } from '../support/database.js'
-import { gql, startTestServer, type TestServer } from '../support/server.js'
+import { gql, startTestServer, whenFollowing, type TestServer } from '../support/server.js'
 
 let server: TestServer
 const clients: Client[] = []
@@ -194,9 +194,7 @@ test('deactivateUser closes the open WebSocket connections of that user with 440
   const own = wsClient({ authorization: `Bearer ${await server.token(user.uid)}` })
   const other = wsClient({ authorization: `Bearer ${await server.token(bystander.uid)}` })
   await Promise.all([own.connected, other.connected])
-  const running = own.client.iterate({ query: print(MemberLeftDocument) })
-  void running.next().catch(() => {})
-  await new Promise((r) => setTimeout(r, 100))
+  await whenFollowing(server, () => void own.client.iterate({ query: print(MemberLeftDocument) }).next().catch(() => {}))
   expect(server.deps.liveSessions.count(user.uid)).toBe(1)
 
   const admin = await server.token('backend', { admin: true })

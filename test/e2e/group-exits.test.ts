@@ -20,7 +20,7 @@ import { expectError, expectGraphQLError, expectPayload } from '../support/clien
 import { uniqueId } from '../support/database.js'
 import { seedGroup } from '../support/domain-fixtures.js'
 import { request, subscribe } from '../support/remote.js'
-import { startTestServer } from '../support/server.js'
+import { startTestServer, whenFollowing } from '../support/server.js'
 
 let server: Awaited<ReturnType<typeof startTestServer>>
 let adminToken: string
@@ -36,8 +36,8 @@ describe('memberLeft over graphql-ws', () => {
   test('members see an exit live, with who left and who caused it', async () => {
     const g = await seedGroup(server.db, { scopes: ['PARTICIPANT', 'PARTICIPANT'] })
     const [watcher, leaver] = g.uids
-    const live = subscribe(server, await tokenOf(watcher), MemberLeftDocument, { guid: g.guid })
-    await new Promise((r) => setTimeout(r, 200))
+    const watcherToken = await tokenOf(watcher)
+    const live = await whenFollowing(server, () => subscribe(server, watcherToken, MemberLeftDocument, { guid: g.guid }))
 
     const left = expectPayload(await request(server, await tokenOf(leaver), LeaveGroupDocument, { guid: g.guid }), 'leaveGroup', 'LeaveGroupPayload')
     const { memberLeft } = await live.next()
@@ -55,8 +55,8 @@ describe('memberLeft over graphql-ws', () => {
   test("a member's stream completes after the event in which it left itself", async () => {
     const g = await seedGroup(server.db, { scopes: ['PARTICIPANT'] })
     const [member] = g.uids
-    const live = subscribe(server, await tokenOf(member), MemberLeftDocument, { guid: g.guid })
-    await new Promise((r) => setTimeout(r, 200))
+    const memberToken = await tokenOf(member)
+    const live = await whenFollowing(server, () => subscribe(server, memberToken, MemberLeftDocument, { guid: g.guid }))
     expectPayload(await request(server, await tokenOf(g.owner), KickGroupMemberDocument, { guid: g.guid, uid: member }), 'kickGroupMember', 'KickGroupMemberPayload')
     expect((await live.next()).memberLeft).toMatchObject({ exitType: 'KICKED', members: [{ uid: member }], operator: { uid: g.owner } })
     await expect(live.completed).resolves.toBeUndefined()
@@ -64,8 +64,7 @@ describe('memberLeft over graphql-ws', () => {
 
   test('a refused exit publishes nothing; the next committed one arrives first', async () => {
     const g = await seedGroup(server.db, { scopes: ['PARTICIPANT', 'PARTICIPANT'] })
-    const live = subscribe(server, adminToken, MemberLeftDocument, { guid: g.guid })
-    await new Promise((r) => setTimeout(r, 200))
+    const live = await whenFollowing(server, () => subscribe(server, adminToken, MemberLeftDocument, { guid: g.guid }))
     expectError(await request(server, await tokenOf(g.owner), LeaveGroupDocument, { guid: g.guid }), 'leaveGroup', 'ERR_OWNER_MUST_TRANSFER')
     expectError(await request(server, await tokenOf(g.uids[0]), KickGroupMemberDocument, { guid: g.guid, uid: g.uids[1] }), 'kickGroupMember', 'ERR_INSUFFICIENT_SCOPE')
     expectPayload(await request(server, await tokenOf(g.uids[1]), LeaveGroupDocument, { guid: g.guid }), 'leaveGroup', 'LeaveGroupPayload')
@@ -105,9 +104,12 @@ describe('memberLeft over graphql-ws', () => {
   test('without a guid the app admin gets every exit and a user only its own', async () => {
     const a = await seedGroup(server.db, { scopes: ['PARTICIPANT', 'PARTICIPANT'] })
     const [me, other] = a.uids
-    const mine = subscribe(server, await tokenOf(me), MemberLeftDocument, {})
-    const everything = subscribe(server, adminToken, MemberLeftDocument, {})
-    await new Promise((r) => setTimeout(r, 200))
+    const myToken = await tokenOf(me)
+    const [mine, everything] = await whenFollowing(
+      server,
+      () => [subscribe(server, myToken, MemberLeftDocument, {}), subscribe(server, adminToken, MemberLeftDocument, {})] as const,
+      2,
+    )
     const theirs = expectPayload(await request(server, await tokenOf(other), LeaveGroupDocument, { guid: a.guid }), 'leaveGroup', 'LeaveGroupPayload')
     const own = expectPayload(await request(server, await tokenOf(me), LeaveGroupDocument, { guid: a.guid }), 'leaveGroup', 'LeaveGroupPayload')
     expect((await mine.next()).memberLeft.id).toBe(own.event.id)
@@ -148,8 +150,7 @@ describe('mutations over HTTP', () => {
     expectPayload(await request(server, ta, AddMembersDocument, { guid, members: [{ uid: carol, scope: 'ADMIN' }, { uid: dave }] }), 'addMembers', 'AddMembersPayload')
     expectPayload(await request(server, tb, SendGroupMessageDocument, { guid, text: 'hello' }), 'sendGroupMessage', 'SendGroupMessagePayload')
 
-    const watch = subscribe(server, tc, MemberLeftDocument, { guid })
-    await new Promise((r) => setTimeout(r, 200))
+    const watch = await whenFollowing(server, () => subscribe(server, tc, MemberLeftDocument, { guid }))
     const ban = expectPayload(await request(server, tc, BanGroupMemberDocument, { guid, uid: dave }), 'banGroupMember', 'BanGroupMemberPayload')
     expect(ban.event?.exitType).toBe('BANNED')
     expectError(await request(server, td, JoinGroupDocument, { guid, password: 'pw' }), 'joinGroup', 'ERR_BANNED')

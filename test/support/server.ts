@@ -73,3 +73,18 @@ export async function gql<TData, TVariables extends Record<string, unknown>>(
   const body = (await response.json()) as Omit<GqlResponse<TData>, 'status'>
   return { status: response.status, ...body }
 }
+
+/**
+ * Opens subscriptions with `open` and resolves once the server's feed has registered `count`
+ * more of them: from then on every exit that commits reaches them (no sleeping and hoping).
+ */
+export async function whenFollowing<T>(server: { deps: AppDeps }, open: () => T, count = 1): Promise<T> {
+  const target = server.deps.memberLeft.subscriberCount + count
+  const opened = open()
+  const deadline = Date.now() + 10_000
+  while (server.deps.memberLeft.subscriberCount < target) {
+    if (Date.now() > deadline) throw new Error(`the server registered ${server.deps.memberLeft.subscriberCount} of ${target} subscriptions within 10 s`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  return opened
+}
