@@ -61,6 +61,7 @@ export class MemberLeftFeed {
   private pollTimer: NodeJS.Timeout | null = null
   private closed = false
   private readonly subscribers = new Set<FeedSubscription>()
+  private registrations = 0
 
   constructor(
     readonly prisma: Store,
@@ -140,6 +141,7 @@ export class MemberLeftFeed {
   /** @internal */
   register(subscription: FeedSubscription): void {
     this.subscribers.add(subscription)
+    this.registrations++
     // Starting the feed also starts its position; a subscriber needs one.
     void this.position().catch(() => undefined)
   }
@@ -152,6 +154,11 @@ export class MemberLeftFeed {
   /** @internal Number of live subscriptions (tests check that ended ones are released). */
   get subscriberCount(): number {
     return this.subscribers.size
+  }
+
+  /** @internal Subscriptions ever registered; only grows (tests wait on it). */
+  get registrationCount(): number {
+    return this.registrations
   }
 
   private prompt(maxId: bigint | undefined): void {

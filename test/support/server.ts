@@ -77,13 +77,15 @@ export async function gql<TData, TVariables extends Record<string, unknown>>(
 /**
  * Opens subscriptions with `open` and resolves once the server's feed has registered `count`
  * more of them: from then on every exit that commits reaches them (no sleeping and hoping).
+ * Counts registrations, not live subscriptions, which other tests' streams may leave meanwhile.
  */
 export async function whenFollowing<T>(server: { deps: AppDeps }, open: () => T, count = 1): Promise<T> {
-  const target = server.deps.memberLeft.subscriberCount + count
+  const feed = server.deps.memberLeft
+  const target = feed.registrationCount + count
   const opened = open()
   const deadline = Date.now() + 10_000
-  while (server.deps.memberLeft.subscriberCount < target) {
-    if (Date.now() > deadline) throw new Error(`the server registered ${server.deps.memberLeft.subscriberCount} of ${target} subscriptions within 10 s`)
+  while (feed.registrationCount < target) {
+    if (Date.now() > deadline) throw new Error(`the server registered ${target - feed.registrationCount} fewer subscriptions than expected within 10 s`)
     await new Promise((r) => setTimeout(r, 5))
   }
   return opened
