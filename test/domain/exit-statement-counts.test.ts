@@ -2,14 +2,16 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Database } from '../../src/db/database.js'
 import type { DomainDeps } from '../../src/domain/deps.js'
 import { removeMembers } from '../../src/domain/groups/remove-members.js'
+import { leaveAllGroups } from '../../src/domain/groups/leave-all-groups.js'
 import { openTestDatabase, testDatabaseKind } from '../support/database.js'
-import { domainDeps, seedGroup, userActor } from '../support/domain-fixtures.js'
+import { appAdmin, domainDeps, seedGroup, userActor } from '../support/domain-fixtures.js'
 
 let db: Database
 let deps: DomainDeps
 let statements = 0
+let log: string[] = []
 beforeAll(async () => {
-  db = await openTestDatabase({ onQuery: () => statements++ })
+  db = await openTestDatabase({ onQuery: (sql) => (statements++, log.push(sql)) })
   deps = domainDeps(db)
 })
 afterAll(() => db?.close())
@@ -43,3 +45,20 @@ test('removeAll costs the same number of SQL statements for 50 members as for 5,
   expect(event.memberUids).toHaveLength(5000)
   expect(await db.prisma.message.count({ where: { groupGuid: large.guid, action: 'KICKED' } })).toBe(5000)
 }, 120_000)
+
+test('a multi-group exit takes the exit-log lock only after its last other write, then inserts every event', async () => {
+  const groups = [await seedGroup(db, { scopes: ['PARTICIPANT'] }), await seedGroup(db), await seedGroup(db)]
+  const uid = groups[0].uids[0]
+  for (const g of groups.slice(1)) await db.prisma.groupMember.create({ data: { groupGuid: g.guid, uid } })
+  log = []
+  const { events } = await leaveAllGroups(deps, appAdmin, { uid })
+  expect(events).toHaveLength(3)
+  const writes = log.map((sql, i) => ({ sql, i })).filter(({ sql }) => /^\s*(INSERT|UPDATE|DELETE)/i.test(sql))
+  const lock = log.findIndex((sql) => sql.includes('pg_advisory_xact_lock'))
+  const eventInserts = writes.filter(({ sql }) => sql.includes('"MemberLeftEvent"'))
+  const otherWrites = writes.filter(({ sql }) => !sql.includes('"MemberLeftEvent"'))
+  expect(eventInserts).toHaveLength(3)
+  expect(log.filter((sql) => sql.includes('pg_advisory_xact_lock'))).toHaveLength(1)
+  expect(lock).toBeGreaterThan(Math.max(...otherWrites.map(({ i }) => i)))
+  expect(Math.min(...eventInserts.map(({ i }) => i))).toBeGreaterThan(lock)
+})

@@ -15,22 +15,37 @@ export interface ExitInput {
 }
 
 /**
- * Appends one MemberLeftEvent. Sequence values are handed out at insert, not at commit, so a
- * reader trusting `id > cursor` could skip a slower transaction's smaller id. Holding one
- * transaction-scoped advisory lock from the insert to commit makes id order equal commit
- * order. Call it as the transaction's last write, so the lock is held for as short as possible.
+ * Appends the transaction's MemberLeftEvents, in the order given. Sequence values are handed
+ * out at insert, not at commit, so a reader trusting `id > cursor` could skip a slower
+ * transaction's smaller id. Holding one transaction-scoped advisory lock from the inserts to
+ * commit makes id order equal commit order. Call it once, as the transaction's last write, so
+ * the lock is held for as short a time as possible: operations describe their exits as they
+ * go (ExitInput) and record them all at the end.
  */
-export async function recordExit(tx: Tx, exit: ExitInput): Promise<MemberLeftEvent> {
+export async function recordExits(tx: Tx, exits: ExitInput[]): Promise<MemberLeftEvent[]> {
+  if (exits.length === 0) return []
   await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${EXIT_LOG_LOCK})`)
-  return tx.memberLeftEvent.create({
-    data: {
-      exitType: exit.exitType,
-      reason: exit.reason,
-      groupGuid: exit.groupGuid ?? null,
-      chatRoomId: exit.chatRoomId ?? null,
-      memberUids: exit.memberUids,
-      operatorUid: exit.operatorUid,
-      occurredAt: exit.occurredAt,
-    },
-  })
+  const events: MemberLeftEvent[] = []
+  for (const exit of exits) {
+    events.push(
+      await tx.memberLeftEvent.create({
+        data: {
+          exitType: exit.exitType,
+          reason: exit.reason,
+          groupGuid: exit.groupGuid ?? null,
+          chatRoomId: exit.chatRoomId ?? null,
+          memberUids: exit.memberUids,
+          operatorUid: exit.operatorUid,
+          occurredAt: exit.occurredAt,
+        },
+      }),
+    )
+  }
+  return events
+}
+
+/** One exit: recordExits with a single event. */
+export async function recordExit(tx: Tx, exit: ExitInput): Promise<MemberLeftEvent> {
+  const [event] = await recordExits(tx, [exit])
+  return event
 }

@@ -2,6 +2,7 @@ import type { Group, MemberLeftEvent } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InsufficientScopeError, InvalidInputError, UserNotFoundError } from '../errors.js'
+import { recordExit } from '../exits/record-exit.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId } from '../validation.js'
 import { exitMembers } from './exit-members.js'
@@ -49,7 +50,7 @@ export function banGroupMember(
       update: { reason, bannedByUid: actor.uid },
     })
     if (target) {
-      event = await exitMembers(tx, {
+      const exit = await exitMembers(tx, {
         group,
         members: [target],
         exitType: 'BANNED',
@@ -60,6 +61,7 @@ export function banGroupMember(
         ownerMayLeave: actor.isAppAdmin,
         now: deps.clock.now(),
       })
+      event = await recordExit(tx, exit)
     }
     const after = await tx.group.findUniqueOrThrow({ where: { guid } })
     return { value: { group: after, event }, events: event ? [event] : [] }

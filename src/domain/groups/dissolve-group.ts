@@ -1,17 +1,18 @@
-import type { Group, LeaveReason, MemberLeftEvent } from '../../generated/prisma/client.js'
+import type { Group, LeaveReason } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
-import { recordExit } from '../exits/record-exit.js'
+import type { ExitInput } from '../exits/record-exit.js'
 import type { Tx } from '../transaction.js'
 
 /**
  * Dissolves a locked group: every member exits in one DISSOLVED event, the history is cleared
  * (so no action messages are written), and the group answers ERR_GROUP_NOT_FOUND from then on.
+ * Returns the DISSOLVED event to record at the end of the transaction.
  */
 export async function dissolveGroup(
   tx: Tx,
   group: Group,
-  exit: { operator: Actor; reason: LeaveReason; now: Date },
-): Promise<{ group: Group; event: MemberLeftEvent }> {
+  { operator, reason, now }: { operator: Actor; reason: LeaveReason; now: Date },
+): Promise<{ group: Group; exit: ExitInput }> {
   const members = await tx.groupMember.findMany({
     where: { groupGuid: group.guid },
     select: { uid: true },
@@ -22,15 +23,15 @@ export async function dissolveGroup(
   await tx.retainedScope.deleteMany({ where: { groupGuid: group.guid } })
   const dissolved = await tx.group.update({
     where: { guid: group.guid },
-    data: { dissolvedAt: exit.now, ownerUid: null },
+    data: { dissolvedAt: now, ownerUid: null },
   })
-  const event = await recordExit(tx, {
+  const exit: ExitInput = {
     exitType: 'DISSOLVED',
-    reason: exit.reason,
+    reason,
     groupGuid: group.guid,
     memberUids: members.map((m) => m.uid),
-    operatorUid: exit.operator.uid,
-    occurredAt: exit.now,
-  })
-  return { group: dissolved, event }
+    operatorUid: operator.uid,
+    occurredAt: now,
+  }
+  return { group: dissolved, exit }
 }

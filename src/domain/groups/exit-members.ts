@@ -1,7 +1,7 @@
-import type { ExitType, Group, GroupAction, LeaveReason, MemberLeftEvent, MemberScope } from '../../generated/prisma/client.js'
+import type { ExitType, Group, GroupAction, LeaveReason, MemberScope } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import { OwnerMustTransferError } from '../errors.js'
-import { recordExit } from '../exits/record-exit.js'
+import type { ExitInput } from '../exits/record-exit.js'
 import type { Tx } from '../transaction.js'
 import { isOperatorScope } from './scopes.js'
 
@@ -30,11 +30,12 @@ export interface ExitRequest {
 }
 
 /**
- * The one way members leave a live group: membership rows, one action message per member and
- * one MemberLeftEvent, all in the caller's transaction. The ownership rule is checked here, so
- * no operation can remove an owner by a path that forgot about it.
+ * The one way members leave a live group: membership rows and one action message per member,
+ * in the caller's transaction; returns the MemberLeftEvent to record (recordExits, at the end
+ * of the transaction). The ownership rule is checked here, so no operation can remove an owner
+ * by a path that forgot about it.
  */
-export async function exitMembers(tx: Tx, request: ExitRequest): Promise<MemberLeftEvent> {
+export async function exitMembers(tx: Tx, request: ExitRequest): Promise<ExitInput> {
   const { group, members, operator, now } = request
   const uids = members.map((m) => m.uid)
   const ownerLeaves = group.ownerUid !== null && uids.includes(group.ownerUid)
@@ -79,12 +80,12 @@ export async function exitMembers(tx: Tx, request: ExitRequest): Promise<MemberL
     uids,
   )
 
-  return recordExit(tx, {
+  return {
     exitType: request.exitType,
     reason: request.reason,
     groupGuid: group.guid,
     memberUids: uids,
     operatorUid: operator.uid,
     occurredAt: now,
-  })
+  }
 }

@@ -2,6 +2,7 @@ import type { Group, MemberLeftEvent } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InsufficientScopeError, UserNotFoundError } from '../errors.js'
+import { recordExits, type ExitInput } from '../exits/record-exit.js'
 import { inTransaction, type Outcome } from '../transaction.js'
 import { requireId } from '../validation.js'
 import { lockGroups } from './group-lock.js'
@@ -25,19 +26,22 @@ export function leaveAllGroups(deps: DomainDeps, actor: Actor, input: { uid?: st
     const groups = await lockGroups(tx, memberships.map((m) => m.groupGuid))
     // Re-read under the locks: a membership may have ended while we waited.
     const current = new Map((await tx.groupMember.findMany({ where: { uid } })).map((m) => [m.groupGuid, m]))
-    const result: LeaveAllGroupsResult = { events: [], left: [], skipped: [] }
+    const left: Group[] = []
+    const skipped: Group[] = []
+    const exits: ExitInput[] = []
     const now = deps.clock.now()
     for (const group of groups) {
       const membership = current.get(group.guid)
       if (!membership) continue
       if (group.ownerUid === uid && group.ownerLeavePolicy === 'TRANSFER_REQUIRED') {
-        result.skipped.push(group)
+        skipped.push(group)
         continue
       }
-      const left = await leaveByOwnChoice(tx, group, membership, actor, now)
-      result.events.push(left.event)
-      result.left.push(left.group)
+      const departure = await leaveByOwnChoice(tx, group, membership, actor, now)
+      exits.push(departure.exit)
+      left.push(departure.group)
     }
-    return { value: result, events: result.events }
+    const events = await recordExits(tx, exits)
+    return { value: { events, left, skipped }, events }
   })
 }

@@ -2,6 +2,7 @@ import type { Group, GroupMember, MemberLeftEvent } from '../../generated/prisma
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { NotAMemberError } from '../errors.js'
+import { recordExit, type ExitInput } from '../exits/record-exit.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId } from '../validation.js'
 import { dissolveGroup } from './dissolve-group.js'
@@ -16,7 +17,8 @@ export interface LeaveGroupResult {
 
 /**
  * A member leaves a locked group of its own choice. The owner of a DISSOLVE group dissolves it;
- * the owner of a TRANSFER_REQUIRED group is refused (exitMembers enforces that).
+ * the owner of a TRANSFER_REQUIRED group is refused (exitMembers enforces that). Returns the
+ * exit to record at the end of the transaction.
  */
 export async function leaveByOwnChoice(
   tx: Tx,
@@ -24,11 +26,11 @@ export async function leaveByOwnChoice(
   membership: GroupMember,
   operator: Actor,
   now: Date,
-): Promise<{ group: Group; event: MemberLeftEvent }> {
+): Promise<{ group: Group; exit: ExitInput }> {
   if (group.ownerUid === membership.uid && group.ownerLeavePolicy === 'DISSOLVE') {
     return dissolveGroup(tx, group, { operator, reason: 'LEFT_BY_OWN_CHOICE', now })
   }
-  const event = await exitMembers(tx, {
+  const exit = await exitMembers(tx, {
     group,
     members: [membership],
     exitType: 'QUIT',
@@ -39,7 +41,7 @@ export async function leaveByOwnChoice(
     ownerMayLeave: false,
     now,
   })
-  return { group, event }
+  return { group, exit }
 }
 
 export function leaveGroup(deps: DomainDeps, actor: Actor, input: { guid: string }): Promise<Outcome<LeaveGroupResult>> {
@@ -49,6 +51,7 @@ export function leaveGroup(deps: DomainDeps, actor: Actor, input: { guid: string
     const membership = await findMembership(tx, guid, actor.uid)
     if (!membership) throw new NotAMemberError()
     const left = await leaveByOwnChoice(tx, group, membership, actor, deps.clock.now())
-    return { value: { ...left, message: `${guid} left successfully` }, events: [left.event] }
+    const event = await recordExit(tx, left.exit)
+    return { value: { group: left.group, event, message: `${guid} left successfully` }, events: [event] }
   })
 }

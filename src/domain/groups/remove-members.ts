@@ -2,6 +2,7 @@ import type { Group, GroupMember, LeaveReason, MemberLeftEvent, User } from '../
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InsufficientScopeError, InvalidInputError, MembersNotFoundError, NotAMemberError } from '../errors.js'
+import { recordExit } from '../exits/record-exit.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId, requireIds } from '../validation.js'
 import { exitMembers } from './exit-members.js'
@@ -69,7 +70,7 @@ export function removeMembers(deps: DomainDeps, actor: Actor, input: RemoveMembe
       throw new MembersNotFoundError()
     }
     await assertMayRemove(tx, group, actor, targets)
-    const event = await exitMembers(tx, {
+    const exit = await exitMembers(tx, {
       group,
       members: targets,
       exitType: 'KICKED',
@@ -80,6 +81,7 @@ export function removeMembers(deps: DomainDeps, actor: Actor, input: RemoveMembe
       ownerMayLeave: actor.isAppAdmin,
       now: deps.clock.now(),
     })
+    const event = await recordExit(tx, exit)
     const after = await tx.group.findUniqueOrThrow({ where: { guid } })
     return { value: { group: after, removed: targets.map((t) => t.user), notMembers, event }, events: [event] }
   })
@@ -98,7 +100,7 @@ export function kickGroupMember(
     const target = await findMembership(tx, guid, uid)
     if (!target) throw new NotAMemberError(`${uid} is not a member of ${guid}`)
     await assertMayRemove(tx, group, actor, [target])
-    const event = await exitMembers(tx, {
+    const exit = await exitMembers(tx, {
       group,
       members: [target],
       exitType: 'KICKED',
@@ -109,6 +111,7 @@ export function kickGroupMember(
       ownerMayLeave: actor.isAppAdmin,
       now: deps.clock.now(),
     })
+    const event = await recordExit(tx, exit)
     const after = await tx.group.findUniqueOrThrow({ where: { guid } })
     return { value: { group: after, event }, events: [event] }
   })

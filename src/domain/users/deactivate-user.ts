@@ -2,6 +2,7 @@ import type { Group, GroupMember, MemberLeftEvent, User } from '../../generated/
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InsufficientScopeError, UserNotFoundError } from '../errors.js'
+import { recordExits, type ExitInput } from '../exits/record-exit.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId } from '../validation.js'
 import { dissolveGroup } from '../groups/dissolve-group.js'
@@ -50,21 +51,22 @@ export function deactivateUser(
     const memberships = await tx.groupMember.findMany({ where: { uid } })
     const groups = await lockGroups(tx, memberships.map((m) => m.groupGuid))
     const current = new Map((await tx.groupMember.findMany({ where: { uid } })).map((m) => [m.groupGuid, m]))
-    const events: MemberLeftEvent[] = []
+    const exits: ExitInput[] = []
     for (const group of groups) {
       const membership = current.get(group.guid)
       if (!membership) continue
-      events.push(await leaveOnDeactivation(tx, group, membership, actor, now))
+      exits.push(await leaveOnDeactivation(tx, group, membership, actor, now))
     }
+    const events = await recordExits(tx, exits)
     return { value: { user, events }, events, signedOut: [uid] }
   })
 }
 
-async function leaveOnDeactivation(tx: Tx, group: Group, membership: GroupMember, operator: Actor, now: Date): Promise<MemberLeftEvent> {
+async function leaveOnDeactivation(tx: Tx, group: Group, membership: GroupMember, operator: Actor, now: Date): Promise<ExitInput> {
   let departing = { group, scope: membership.scope }
   if (group.ownerUid === membership.uid) {
     const successor = group.ownerLeavePolicy === 'TRANSFER_REQUIRED' ? await findSuccessor(tx, group.guid, membership.uid) : null
-    if (!successor) return (await dissolveGroup(tx, group, { operator, reason: 'ADMIN_DEACTIVATED', now })).event
+    if (!successor) return (await dissolveGroup(tx, group, { operator, reason: 'ADMIN_DEACTIVATED', now })).exit
     // passOwnership makes the old owner an ADMIN, which is the scope it leaves with.
     departing = { group: await passOwnership(tx, group, successor.uid, operator, now), scope: 'ADMIN' }
   }
