@@ -5,9 +5,8 @@ import { InsufficientScopeError, InvalidInputError, UserNotFoundError } from '..
 import { recordExit } from '../exits/record-exit.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId } from '../validation.js'
-import { exitMembers } from './exit-members.js'
 import { findMembership, lockGroup } from './group-lock.js'
-import { assertMayRemove } from './remove-members.js'
+import { removeByOperator } from './remove-members.js'
 import { callerRank, rankOf } from './scopes.js'
 
 /** Banning and unbanning need a scope above PARTICIPANT, or the app admin. */
@@ -39,28 +38,15 @@ export function banGroupMember(
     if (!(await tx.user.findUnique({ where: { uid }, select: { uid: true } }))) throw new UserNotFoundError(uid)
     const target = await findMembership(tx, guid, uid)
     let event: MemberLeftEvent | null = null
-    if (target) {
-      await assertMayRemove(tx, group, actor, [target])
-    } else {
-      await tx.retainedScope.deleteMany({ where: { groupGuid: guid, uid } })
-    }
+    // A member leaves through removeByOperator, which also forgets its operator status.
+    if (!target) await tx.retainedScope.deleteMany({ where: { groupGuid: guid, uid } })
     await tx.groupBan.upsert({
       where: { groupGuid_uid: { groupGuid: guid, uid } },
       create: { groupGuid: guid, uid, reason, bannedByUid: actor.uid },
       update: { reason, bannedByUid: actor.uid },
     })
     if (target) {
-      const exit = await exitMembers(tx, {
-        group,
-        members: [target],
-        exitType: 'BANNED',
-        reason: actor.isAppAdmin ? 'ADMIN_REMOVED' : 'CHANNEL_OPERATOR_REMOVED',
-        action: 'BANNED',
-        operator: actor,
-        keepOperatorStatus: false,
-        ownerMayLeave: actor.isAppAdmin,
-        now: deps.clock.now(),
-      })
+      const exit = await removeByOperator(tx, group, actor, [target], { exitType: 'BANNED', keepOperatorStatus: false, now: deps.clock.now() })
       event = await recordExit(tx, exit)
     }
     const after = await tx.group.findUniqueOrThrow({ where: { guid } })

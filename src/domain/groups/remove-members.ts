@@ -2,7 +2,7 @@ import type { Group, GroupMember, LeaveReason, MemberLeftEvent, User } from '../
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InsufficientScopeError, InvalidInputError, MembersNotFoundError, NotAMemberError } from '../errors.js'
-import { recordExit } from '../exits/record-exit.js'
+import { recordExit, type ExitInput } from '../exits/record-exit.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId, requireIds } from '../validation.js'
 import { exitMembers } from './exit-members.js'
@@ -32,7 +32,7 @@ type MemberWithUser = GroupMember & { user: User }
  * Checks that the caller may remove every one of the members (strictly lower scope; the app
  * admin anyone, the owner included) before anything is removed: one refusal fails the call.
  */
-export async function assertMayRemove(tx: Tx, group: Group, actor: Actor, targets: GroupMember[]): Promise<void> {
+async function assertMayRemove(tx: Tx, group: Group, actor: Actor, targets: GroupMember[]): Promise<void> {
   const caller = actor.isAppAdmin ? null : await findMembership(tx, group.guid, actor.uid)
   if (!actor.isAppAdmin && !caller) throw new InsufficientScopeError(`only members of ${group.guid} with a higher scope may remove members`)
   const rank = callerRank(actor, caller?.scope ?? null)
@@ -43,6 +43,40 @@ export async function assertMayRemove(tx: Tx, group: Group, actor: Actor, target
       `you may remove only members with a scope lower than yours; refused: ${shown}${refused.length > 10 ? ', …' : ''}`,
     )
   }
+}
+
+export interface OperatorRemoval {
+  exitType: 'KICKED' | 'BANNED'
+  /** Default: ADMIN_REMOVED for the app admin, CHANNEL_OPERATOR_REMOVED for a group operator. */
+  reason?: LeaveReason
+  keepOperatorStatus: boolean
+  now: Date
+}
+
+/**
+ * Members removed by someone else (kick, ban, batch removal): the caller must outrank each
+ * of them, and only the app admin may remove the owner (leaving the group ownerless).
+ * Returns the exit to record at the end of the transaction.
+ */
+export async function removeByOperator(
+  tx: Tx,
+  group: Group,
+  actor: Actor,
+  targets: GroupMember[],
+  removal: OperatorRemoval,
+): Promise<ExitInput> {
+  await assertMayRemove(tx, group, actor, targets)
+  return exitMembers(tx, {
+    group,
+    members: targets,
+    exitType: removal.exitType,
+    reason: removal.reason ?? (actor.isAppAdmin ? 'ADMIN_REMOVED' : 'CHANNEL_OPERATOR_REMOVED'),
+    action: removal.exitType,
+    operator: actor,
+    keepOperatorStatus: removal.keepOperatorStatus,
+    ownerMayLeave: actor.isAppAdmin,
+    now: removal.now,
+  })
 }
 
 /** Batch removal: KICKED, reason ADMIN_REMOVED unless given; one event for all removed. */
@@ -69,16 +103,10 @@ export function removeMembers(deps: DomainDeps, actor: Actor, input: RemoveMembe
       if (removeAll) return { value: { group, removed: [], notMembers: [], event: null }, events: [] }
       throw new MembersNotFoundError()
     }
-    await assertMayRemove(tx, group, actor, targets)
-    const exit = await exitMembers(tx, {
-      group,
-      members: targets,
+    const exit = await removeByOperator(tx, group, actor, targets, {
       exitType: 'KICKED',
       reason,
-      action: 'KICKED',
-      operator: actor,
       keepOperatorStatus: input.removeOperatorStatus !== true,
-      ownerMayLeave: actor.isAppAdmin,
       now: deps.clock.now(),
     })
     const event = await recordExit(tx, exit)
@@ -99,18 +127,7 @@ export function kickGroupMember(
     const group = await lockGroup(tx, guid)
     const target = await findMembership(tx, guid, uid)
     if (!target) throw new NotAMemberError(`${uid} is not a member of ${guid}`)
-    await assertMayRemove(tx, group, actor, [target])
-    const exit = await exitMembers(tx, {
-      group,
-      members: [target],
-      exitType: 'KICKED',
-      reason: actor.isAppAdmin ? 'ADMIN_REMOVED' : 'CHANNEL_OPERATOR_REMOVED',
-      action: 'KICKED',
-      operator: actor,
-      keepOperatorStatus: true,
-      ownerMayLeave: actor.isAppAdmin,
-      now: deps.clock.now(),
-    })
+    const exit = await removeByOperator(tx, group, actor, [target], { exitType: 'KICKED', keepOperatorStatus: true, now: deps.clock.now() })
     const event = await recordExit(tx, exit)
     const after = await tx.group.findUniqueOrThrow({ where: { guid } })
     return { value: { group: after, event }, events: [event] }
