@@ -38,6 +38,7 @@ export function banGroupMember(
     if (!(await tx.user.findUnique({ where: { uid }, select: { uid: true } }))) throw new UserNotFoundError(uid)
     const target = await findMembership(tx, guid, uid)
     let event: MemberLeftEvent | null = null
+    let after = group
     // A member leaves through removeByOperator, which also forgets its operator status.
     if (!target) await tx.retainedScope.deleteMany({ where: { groupGuid: guid, uid } })
     await tx.groupBan.upsert({
@@ -46,10 +47,10 @@ export function banGroupMember(
       update: { reason, bannedByUid: actor.uid },
     })
     if (target) {
-      const exit = await removeByOperator(tx, group, actor, [target], { exitType: 'BANNED', keepOperatorStatus: false, now: deps.clock.now() })
-      event = await recordExit(tx, exit)
+      const removal = await removeByOperator(tx, group, actor, [target], { exitType: 'BANNED', keepOperatorStatus: false, now: deps.clock.now() })
+      after = removal.group
+      event = await recordExit(tx, removal.exit)
     }
-    const after = await tx.group.findUniqueOrThrow({ where: { guid } })
     return { value: { group: after, event }, events: event ? [event] : [] }
   })
 }

@@ -31,11 +31,11 @@ export interface ExitRequest {
 
 /**
  * The one way members leave a live group: membership rows and one action message per member,
- * in the caller's transaction; returns the MemberLeftEvent to record (recordExits, at the end
- * of the transaction). The ownership rule is checked here, so no operation can remove an owner
+ * in the caller's transaction; returns the group as it leaves it and the MemberLeftEvent to
+ * record (recordExits, at the end of the transaction). The ownership rule is checked here, so no operation can remove an owner
  * by a path that forgot about it.
  */
-export async function exitMembers(tx: Tx, request: ExitRequest): Promise<ExitInput> {
+export async function exitMembers(tx: Tx, request: ExitRequest): Promise<{ group: Group; exit: ExitInput }> {
   const { group, members, operator, now } = request
   const uids = members.map((m) => m.uid)
   const ownerLeaves = group.ownerUid !== null && uids.includes(group.ownerUid)
@@ -51,7 +51,7 @@ export async function exitMembers(tx: Tx, request: ExitRequest): Promise<ExitInp
   if (deleted !== uids.length) {
     throw new Error(`exitMembers: expected to remove ${uids.length} members of ${group.guid}, removed ${deleted}`)
   }
-  if (ownerLeaves) await tx.group.update({ where: { guid: group.guid }, data: { ownerUid: null } })
+  const after = ownerLeaves ? await tx.group.update({ where: { guid: group.guid }, data: { ownerUid: null } }) : group
 
   await tx.$executeRawUnsafe('DELETE FROM "RetainedScope" WHERE "groupGuid" = $1 AND uid = ANY($2::text[])', group.guid, uids)
   const operators = request.keepOperatorStatus ? members.filter((m) => isOperatorScope(m.scope)) : []
@@ -80,7 +80,7 @@ export async function exitMembers(tx: Tx, request: ExitRequest): Promise<ExitInp
     uids,
   )
 
-  return {
+  const exit: ExitInput = {
     exitType: request.exitType,
     reason: request.reason,
     groupGuid: group.guid,
@@ -88,4 +88,5 @@ export async function exitMembers(tx: Tx, request: ExitRequest): Promise<ExitInp
     operatorUid: operator.uid,
     occurredAt: now,
   }
+  return { group: after, exit }
 }

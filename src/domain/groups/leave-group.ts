@@ -30,7 +30,7 @@ export async function leaveByOwnChoice(
   if (group.ownerUid === membership.uid && group.ownerLeavePolicy === 'DISSOLVE') {
     return dissolveGroup(tx, group, { operator, reason: 'LEFT_BY_OWN_CHOICE', now })
   }
-  const exit = await exitMembers(tx, {
+  return exitMembers(tx, {
     group,
     members: [membership],
     exitType: 'QUIT',
@@ -41,7 +41,6 @@ export async function leaveByOwnChoice(
     ownerMayLeave: false,
     now,
   })
-  return { group, exit }
 }
 
 export function leaveGroup(deps: DomainDeps, actor: Actor, input: { guid: string }): Promise<Outcome<LeaveGroupResult>> {

@@ -56,7 +56,7 @@ export interface OperatorRemoval {
 /**
  * Members removed by someone else (kick, ban, batch removal): the caller must outrank each
  * of them, and only the app admin may remove the owner (leaving the group ownerless).
- * Returns the exit to record at the end of the transaction.
+ * Returns the group as it leaves it and the exit to record at the end of the transaction.
  */
 export async function removeByOperator(
   tx: Tx,
@@ -64,7 +64,7 @@ export async function removeByOperator(
   actor: Actor,
   targets: GroupMember[],
   removal: OperatorRemoval,
-): Promise<ExitInput> {
+): Promise<{ group: Group; exit: ExitInput }> {
   await assertMayRemove(tx, group, actor, targets)
   return exitMembers(tx, {
     group,
@@ -103,14 +103,13 @@ export function removeMembers(deps: DomainDeps, actor: Actor, input: RemoveMembe
       if (removeAll) return { value: { group, removed: [], notMembers: [], event: null }, events: [] }
       throw new MembersNotFoundError()
     }
-    const exit = await removeByOperator(tx, group, actor, targets, {
+    const { group: after, exit } = await removeByOperator(tx, group, actor, targets, {
       exitType: 'KICKED',
       reason,
       keepOperatorStatus: input.removeOperatorStatus !== true,
       now: deps.clock.now(),
     })
     const event = await recordExit(tx, exit)
-    const after = await tx.group.findUniqueOrThrow({ where: { guid } })
     return { value: { group: after, removed: targets.map((t) => t.user), notMembers, event }, events: [event] }
   })
 }
@@ -127,9 +126,8 @@ export function kickGroupMember(
     const group = await lockGroup(tx, guid)
     const target = await findMembership(tx, guid, uid)
     if (!target) throw new NotAMemberError(`${uid} is not a member of ${guid}`)
-    const exit = await removeByOperator(tx, group, actor, [target], { exitType: 'KICKED', keepOperatorStatus: true, now: deps.clock.now() })
+    const { group: after, exit } = await removeByOperator(tx, group, actor, [target], { exitType: 'KICKED', keepOperatorStatus: true, now: deps.clock.now() })
     const event = await recordExit(tx, exit)
-    const after = await tx.group.findUniqueOrThrow({ where: { guid } })
     return { value: { group: after, event }, events: [event] }
   })
 }

@@ -70,7 +70,7 @@ async function leaveOnDeactivation(tx: Tx, group: Group, membership: GroupMember
     // passOwnership makes the old owner an ADMIN, which is the scope it leaves with.
     departing = { group: await passOwnership(tx, group, successor.uid, operator, now), scope: 'ADMIN' }
   }
-  return exitMembers(tx, {
+  const { exit } = await exitMembers(tx, {
     group: departing.group,
     members: [{ uid: membership.uid, scope: departing.scope }],
     exitType: 'DEACTIVATED',
@@ -81,4 +81,5 @@ async function leaveOnDeactivation(tx: Tx, group: Group, membership: GroupMember
     ownerMayLeave: false,
     now,
   })
+  return exit
 }
