@@ -1,8 +1,7 @@
 import { GraphQLError } from 'graphql'
 import { parsePrismaCursor } from '@pothos/plugin-prisma'
-
-/** The application's own ids: users' uid, groups' guid. */
-const ID_FORMAT = /^[A-Za-z0-9_-]{1,100}$/
+import { InvalidInputError } from '../../domain/errors.js'
+import { requireId } from '../../domain/validation.js'
 
 export const MAX_PAGE_SIZE = 100
 export const MAX_SEARCH_LENGTH = 100
@@ -12,9 +11,14 @@ export function invalidArgument(argument: string, problem: string): GraphQLError
   return new GraphQLError(`${argument}: ${problem}`, { extensions: { code: 'ERR_INVALID_INPUT', argument } })
 }
 
+/** The domain's id rule (uid, guid), reported as a top-level error naming the argument. */
 export function checkId(argument: string, value: string): string {
-  if (!ID_FORMAT.test(value)) throw invalidArgument(argument, `must match ${ID_FORMAT.source}`)
-  return value
+  try {
+    return requireId(argument, value)
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new GraphQLError(error.message, { extensions: { code: error.code, argument } })
+    throw error
+  }
 }
 
 export function checkSearch(argument: string, value: string | null | undefined): string | null {
