@@ -12,6 +12,7 @@ import type { Config } from './config.js'
 import type { AppDeps, GraphQLContext } from './context.js'
 import { isUnauthenticated, resolveViewer } from './auth/viewer.js'
 import { schema } from './schema/index.js'
+import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
@@ -27,6 +28,8 @@ export interface BuildAppOptions {
   config: Pick<Config, 'port' | 'host' | 'production'>
   deps: AppDeps
   authSecret: string
+  /** Shorter timers for tests. */
+  timings?: { webSocketKeepAliveMs?: number; offlineSweepMs?: number }
 }
 
 const graphqlPath = '/graphql'
@@ -53,7 +56,11 @@ interface EnvelopedExecutionArgs extends ExecutionArgs {
 }
 type Enveloped = ReturnType<YogaServerInstance<TransportContext, GraphQLContext>['getEnveloped']>
 
-export async function buildApp({ config, deps, authSecret }: BuildAppOptions): Promise<App> {
+export async function buildApp({ config, deps, authSecret, timings = {} }: BuildAppOptions): Promise<App> {
+  const offlineSweeper = new OfflineKickoutSweeper(deps, {
+    intervalMs: timings.offlineSweepMs,
+    publish: (events) => deps.memberLeft.publish(events),
+  })
   const graphqlWsBrowserClient = await readGraphqlWsBrowserClient()
 
   const yoga = createYoga<TransportContext, GraphQLContext>({
@@ -109,6 +116,9 @@ export async function buildApp({ config, deps, authSecret }: BuildAppOptions): P
             const socket = ctx.extra.socket
             const forget = deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden'))
             socket.once('close', forget)
+            const goneOffline = await deps.presence.connect(viewer.uid)
+            if (socket.readyState === socket.OPEN) socket.once('close', () => void goneOffline().catch(logPresenceError))
+            else await goneOffline()
           }
           return true
         } catch (error) {
@@ -155,8 +165,12 @@ export async function buildApp({ config, deps, authSecret }: BuildAppOptions): P
       },
     },
     webSockets,
-    webSocketKeepAliveMs,
+    timings.webSocketKeepAliveMs ?? webSocketKeepAliveMs,
   )
+
+  function logPresenceError(error: unknown): void {
+    yoga.logger.error('could not record a closed connection', error)
+  }
 
   function urlFor(protocol: 'http' | 'ws'): string {
     if (!address) throw new Error('the server has not started')
@@ -173,6 +187,8 @@ export async function buildApp({ config, deps, authSecret }: BuildAppOptions): P
     // Closes every socket with 1001 Going Away; graphql-ws then completes their operations.
     await withDeadline(Promise.resolve(graphqlWs.dispose()), shutdownGraceMs, () => terminateAll(webSockets.clients))
     await withDeadline(httpClosed, shutdownGraceMs, () => server.closeAllConnections())
+    await offlineSweeper.stop()
+    await deps.presence.stop()
     await yoga.dispose()
     await deps.memberLeft.close()
   }
@@ -184,15 +200,18 @@ export async function buildApp({ config, deps, authSecret }: BuildAppOptions): P
     get wsUrl() {
       return urlFor('ws')
     },
-    start: () =>
-      new Promise<void>((resolve, reject) => {
+    start: async () => {
+      await deps.presence.start()
+      offlineSweeper.start()
+      await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
         server.listen(config.port, config.host, () => {
           server.off('error', reject)
           address = server.address() as AddressInfo
           resolve()
         })
-      }),
+      })
+    },
     stop: () => (stopped ??= stopServing()),
   }
 }

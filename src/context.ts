@@ -3,11 +3,13 @@ import type { Actor } from './domain/actor.js'
 import type { DomainDeps } from './domain/deps.js'
 import type { MemberLeftFeed } from './events/member-left-feed.js'
 import type { LiveSessions } from './auth/live-sessions.js'
+import type { Presence } from './presence/presence.js'
 
 /** Everything the server wires together once and hands to every request. */
 export interface AppDeps extends DomainDeps {
   memberLeft: MemberLeftFeed
   liveSessions: LiveSessions
+  presence: Presence
 }
 
 /** The authenticated caller. */

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'ERR_BANNED',
   'ERR_INVALID_INPUT',
   'ERR_RATE_LIMITED',
+  'ERR_CHAT_ROOM_NOT_FOUND',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -66,8 +67,13 @@ export class WrongPasswordError extends DomainError {
   }
 }
 export class BannedError extends DomainError {
-  constructor(guid: string, uid: string) {
-    super('ERR_BANNED', `user ${uid} is banned from group ${guid}`)
+  constructor(guid: string, uid: string, place = 'group') {
+    super('ERR_BANNED', `user ${uid} is banned from ${place} ${guid}`)
+  }
+}
+export class ChatRoomNotFoundError extends DomainError {
+  constructor(id: string) {
+    super('ERR_CHAT_ROOM_NOT_FOUND', `chat room ${id} does not exist`)
   }
 }
 export class InvalidInputError extends DomainError {

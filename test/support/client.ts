@@ -3,6 +3,7 @@ import { execute, print, type ExecutionResult, type GraphQLFormattedError } from
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core'
 import { schema } from '../../src/schema/index.js'
 import { systemClock } from '../../src/domain/clock.js'
+import { DatabasePresence } from '../../src/presence/database-presence.js'
 import { LiveSessions } from '../../src/auth/live-sessions.js'
 import type { AppDeps, GraphQLContext, Viewer } from '../../src/context.js'
 import type { Database } from '../../src/db/database.js'
@@ -31,6 +32,7 @@ export function testDeps(db: Database, overrides: Partial<AppDeps> = {}): AppDep
     clock: systemClock,
     memberLeft: recordingFeed() as unknown as AppDeps['memberLeft'],
     liveSessions: new LiveSessions(),
+    presence: new DatabasePresence({ prisma: db.prisma, clock: systemClock }),
     ...overrides,
   }
 }

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { print, type GraphQLFormattedError } from 'graphql'
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type BuildAppOptions } from '../../src/app.js'
 import { signToken } from '../../src/auth/tokens.js'
 import { loadConfig } from '../../src/config.js'
 import type { AppDeps } from '../../src/context.js'
 import type { Database } from '../../src/db/database.js'
-import { createAppDeps } from '../../src/deps.js'
+import { createAppDeps, type AppDepsOptions } from '../../src/deps.js'
 import type { Clock } from '../../src/domain/clock.js'
 import { openTestDatabase } from './database.js'
 
@@ -23,13 +23,15 @@ export interface TestServer {
 }
 
 /** The real server (Yoga + graphql-ws) on a free port, over a test database. */
-export async function startTestServer(options: { clock?: Clock } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { clock?: Clock; timings?: BuildAppOptions['timings']; presence?: AppDepsOptions['presence'] } = {},
+): Promise<TestServer> {
   const db = await openTestDatabase()
   const secret = randomBytes(32).toString('base64url')
   // Through loadConfig, so settings added later get their defaults here too.
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory', AUTH_SECRET: secret, NODE_ENV: 'test' })
-  const deps = createAppDeps({ prisma: db.prisma, clock: options.clock })
-  const app = await buildApp({ config, deps, authSecret: secret })
+  const deps = createAppDeps({ prisma: db.prisma, clock: options.clock, presence: options.presence })
+  const app = await buildApp({ config, deps, authSecret: secret, timings: options.timings })
   await app.start()
   return {
     url: app.url,
