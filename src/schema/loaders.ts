@@ -12,6 +12,8 @@ export interface Loaders {
   users: DataLoader<string, User | null>
   /** The caller's membership row by group guid; null when the caller is not a member. */
   viewerMemberships: DataLoader<string, GroupMember | null>
+  /** Whether a user is on a room's whitelist, by `${chatRoomId}\n${uid}`. */
+  chatRoomWhitelisted: DataLoader<string, boolean>
 }
 
 const perRequest = new WeakMap<GraphQLContext, Loaders>()
@@ -40,5 +42,20 @@ function createLoaders(ctx: GraphQLContext): Loaders {
       const byGroup = new Map(rows.map((row) => [row.groupGuid, row]))
       return guids.map((guid) => byGroup.get(guid) ?? null)
     }),
+    chatRoomWhitelisted: new DataLoader(async (keys) => {
+      const pairs = keys.map((key) => key.split('\n') as [string, string])
+      const rows = await prisma.chatRoomWhitelist.findMany({
+        where: { OR: [...groupBy(pairs)].map(([chatRoomId, uids]) => ({ chatRoomId, uid: { in: uids } })) },
+        select: { chatRoomId: true, uid: true },
+      })
+      const listed = new Set(rows.map((row) => `${row.chatRoomId}\n${row.uid}`))
+      return keys.map((key) => listed.has(key))
+    }),
   }
+}
+
+function groupBy(pairs: [string, string][]): Map<string, string[]> {
+  const byFirst = new Map<string, string[]>()
+  for (const [first, second] of pairs) byFirst.set(first, [...(byFirst.get(first) ?? []), second])
+  return byFirst
 }

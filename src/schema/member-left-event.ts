@@ -21,6 +21,11 @@ export const MemberLeftEventRef = builder.prismaObject('MemberLeftEvent', {
       resolve: (query, e, _args, ctx, info) => (e.groupGuid === null ? null : exitLoaders(ctx, info).groups(query).load(e.groupGuid)),
     }),
     chatRoomId: t.exposeID('chatRoomId', { nullable: true }),
+    chatRoom: t.prismaField({
+      type: 'ChatRoom',
+      nullable: true,
+      resolve: (query, e, _args, ctx, info) => (e.chatRoomId === null ? null : exitLoaders(ctx, info).chatRooms(query).load(e.chatRoomId)),
+    }),
     members: t.prismaField({
       type: ['User'],
       description: "The members who left (Tencent's ExitMemberList).",

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader'
 import type { GraphQLResolveInfo } from 'graphql'
-import type { Group, PrismaClient, User } from '../generated/prisma/client.js'
+import type { ChatRoom, Group, User } from '../generated/prisma/client.js'
 import type { GraphQLContext } from '../context.js'
 
 /** The selection Pothos' prisma plugin asks for (include/select of nested relations). */
@@ -10,6 +10,7 @@ interface ContextLoaders {
   cache: boolean
   users: Map<string, DataLoader<string, User | null>>
   groups: Map<string, DataLoader<string, Group | null>>
+  chatRooms: Map<string, DataLoader<string, ChatRoom | null>>
 }
 
 const perRequest = new WeakMap<GraphQLContext, ContextLoaders>()
@@ -29,7 +30,7 @@ export function exitLoaders(ctx: GraphQLContext, info: GraphQLResolveInfo) {
   const owner = subscription ? ctx.deps : ctx
   let loaders = owners.get(owner)
   if (!loaders) {
-    loaders = { cache: !subscription, users: new Map(), groups: new Map() }
+    loaders = { cache: !subscription, users: new Map(), groups: new Map(), chatRooms: new Map() }
     owners.set(owner, loaders)
   }
   const { cache } = loaders
@@ -39,6 +40,10 @@ export function exitLoaders(ctx: GraphQLContext, info: GraphQLResolveInfo) {
       loaderFor(loaders.users, query, () => byKey(cache, 'uid', (where, q) => prisma.user.findMany({ ...q, where }) as Promise<User[]>, query)),
     groups: (query: Selection) =>
       loaderFor(loaders.groups, query, () => byKey(cache, 'guid', (where, q) => prisma.group.findMany({ ...q, where }) as Promise<Group[]>, query)),
+    chatRooms: (query: Selection) =>
+      loaderFor(loaders.chatRooms, query, () =>
+        byKey(cache, 'id', (where, q) => prisma.chatRoom.findMany({ ...q, where }) as Promise<ChatRoom[]>, query),
+      ),
   }
 }
 
@@ -52,7 +57,7 @@ function loaderFor<V>(map: Map<string, DataLoader<string, V | null>>, query: Sel
   return loader
 }
 
-function byKey<K extends 'uid' | 'guid', V extends Record<K, string>>(
+function byKey<K extends 'uid' | 'guid' | 'id', V extends Record<K, string>>(
   cache: boolean,
   key: K,
   find: (where: Record<string, { in: string[] }>, query: Selection) => Promise<V[]>,

@@ -30,6 +30,15 @@ afterAll(async () => {
 const user = (uid: string): Actor => ({ uid, sub: uid, isAppAdmin: false })
 const appAdmin = (uid: string | null = null): Actor => ({ uid, sub: uid ?? 'admin-token', isAppAdmin: true })
 
+/** Users (created as needed) and a chat room with them as members; returns the room's id. */
+async function chatRoomWith(uids: string[]): Promise<string> {
+  const id = uniqueId('room')
+  await db.prisma.user.createMany({ data: uids.map((uid) => ({ uid, name: uid })), skipDuplicates: true })
+  await db.prisma.chatRoom.create({ data: { id, name: id } })
+  await db.prisma.chatRoomMember.createMany({ data: uids.map((uid) => ({ chatRoomId: id, uid, joinedAt: new Date() })) })
+  return id
+}
+
 /** Users (created as needed) and a group with them as members; returns the group's guid. */
 async function groupWith(uids: string[]): Promise<string> {
   const guid = uniqueId('g')
@@ -150,18 +159,37 @@ describe('memberLeft visibility', { timeout: 30_000 }, () => {
     await stream.return!()
   })
 
-  test('with chatRoomId a user gets its own exits of that room and the app admin all of them', async () => {
+  test('with chatRoomId a member gets every exit of the room until its own, the app admin all of them', async () => {
     const [ann, bob] = [uniqueId('ann'), uniqueId('bob')]
-    const room = uniqueId('room')
-    const own = await followMemberLeft(deps, user(ann), { chatRoomId: room })
+    const room = await chatRoomWith([ann, bob])
+    const member = await followMemberLeft(deps, user(ann), { chatRoomId: room })
     const all = await followMemberLeft(deps, appAdmin(), { chatRoomId: room })
     const b = await exit({ chatRoomId: room, memberUids: [bob] })
     await exit({ chatRoomId: uniqueId('room'), memberUids: [ann] })
+    await db.prisma.chatRoomMember.deleteMany({ where: { chatRoomId: room, uid: ann } })
     const a = await exit({ chatRoomId: room, memberUids: [ann] })
-    expect(await take(own, 1)).toEqual(idsOf(a))
+    expect(await take(member, 3)).toEqual(idsOf(b, a))
     expect(await take(all, 2)).toEqual(idsOf(b, a))
-    await own.return!()
     await all.return!()
+  })
+
+  test('with chatRoomId a non-member is refused, and an unknown room is ERR_CHAT_ROOM_NOT_FOUND', async () => {
+    const [ann, bob] = [uniqueId('ann'), uniqueId('bob')]
+    const room = await chatRoomWith([ann])
+    expect(await refusal(followMemberLeft(deps, user(bob), { chatRoomId: room }))).toBe('ERR_NOT_A_MEMBER')
+    expect(await refusal(followMemberLeft(deps, user(ann), { chatRoomId: uniqueId('nowhere') }))).toBe('ERR_CHAT_ROOM_NOT_FOUND')
+  })
+
+  test('a member removed from a room while away resumes from its cursor and gets its own removal, then the stream ends', async () => {
+    const [ann, bob] = [uniqueId('ann'), uniqueId('bob')]
+    const room = await chatRoomWith([ann, bob])
+    const cursor = await feed.position()
+    await db.prisma.chatRoomMember.deleteMany({ where: { chatRoomId: room, uid: ann } })
+    const kicked = await exit({ chatRoomId: room, memberUids: [ann], exitType: 'OFFLINE_KICKED', operatorUid: null })
+    await exit({ chatRoomId: room, memberUids: [bob] })
+    const resumed = await followMemberLeft(deps, user(ann), { chatRoomId: room, after: cursor.toString() })
+    expect(await take(resumed, 2)).toEqual(idsOf(kicked))
+    expect(await refusal(followMemberLeft(deps, user(ann), { chatRoomId: room }))).toBe('ERR_NOT_A_MEMBER')
   })
 
   test('a caller that is not a user must be the app admin; guid and chatRoomId together are refused', async () => {

@@ -20,6 +20,7 @@ export type CreateUserInput = {
 export type ErrorCode =
   | 'ERR_ALREADY_MEMBER'
   | 'ERR_BANNED'
+  | 'ERR_CHAT_ROOM_NOT_FOUND'
   | 'ERR_GROUP_NOT_FOUND'
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_INVALID_INPUT'

@@ -20,7 +20,7 @@ function event(id: number, fields: Partial<MemberLeftEvent>): MemberLeftEvent {
 
 describe('memberLeftView', () => {
   test('a member following a group gets its exits and the stream ends with its own', () => {
-    const { decide, where } = memberLeftView({ kind: 'group', guid: 'g1', leaverUid: 'ann', untilId: null })
+    const { decide, where } = memberLeftView({ kind: 'place', place: { groupGuid: 'g1' }, leaverUid: 'ann', untilId: null })
     expect(where).toEqual({ groupGuid: 'g1' })
     expect(decide(event(1, { groupGuid: 'g2', memberUids: ['bob'] }))).toBe('skip')
     expect(decide(event(2, { groupGuid: 'g1', memberUids: ['bob'] }))).toBe('deliver')
@@ -28,12 +28,12 @@ describe('memberLeftView', () => {
   })
 
   test('the app admin following a group never completes', () => {
-    const { decide } = memberLeftView({ kind: 'group', guid: 'g1', leaverUid: null, untilId: null })
+    const { decide } = memberLeftView({ kind: 'place', place: { groupGuid: 'g1' }, leaverUid: null, untilId: null })
     expect(decide(event(3, { groupGuid: 'g1', memberUids: ['admin'] }))).toBe('deliver')
   })
 
   test('a former member sees the group only up to its own exit', () => {
-    const { decide, where } = memberLeftView({ kind: 'group', guid: 'g1', leaverUid: 'ann', untilId: 7n })
+    const { decide, where } = memberLeftView({ kind: 'place', place: { groupGuid: 'g1' }, leaverUid: 'ann', untilId: 7n })
     expect(where).toEqual({ groupGuid: 'g1', id: { lte: 7n } })
     expect(decide(event(7, { groupGuid: 'g1', memberUids: ['ann'] }))).toBe('deliver-and-complete')
     expect(decide(event(8, { groupGuid: 'g1', memberUids: ['bob'] }))).toBe('skip')
@@ -46,12 +46,14 @@ describe('memberLeftView', () => {
     expect(decide(event(2, { groupGuid: 'g2', memberUids: ['ann'] }))).toBe('deliver')
   })
 
-  test('a user following a chat room gets only its own exits there; the app admin all of them', () => {
-    const own = memberLeftView({ kind: 'chatRoom', chatRoomId: 'r1', memberUid: 'ann' })
-    expect(own.decide(event(1, { chatRoomId: 'r1', memberUids: ['bob'] }))).toBe('skip')
-    expect(own.decide(event(2, { chatRoomId: 'r1', memberUids: ['ann'] }))).toBe('deliver')
-    expect(own.decide(event(3, { chatRoomId: 'r2', memberUids: ['ann'] }))).toBe('skip')
-    const admin = memberLeftView({ kind: 'chatRoom', chatRoomId: 'r1', memberUid: null })
+  test('a chat room member gets every exit of the room until its own; the app admin all of them', () => {
+    const member = memberLeftView({ kind: 'place', place: { chatRoomId: 'r1' }, leaverUid: 'ann', untilId: null })
+    expect(member.where).toEqual({ chatRoomId: 'r1' })
+    expect(member.decide(event(1, { chatRoomId: 'r1', memberUids: ['bob'] }))).toBe('deliver')
+    expect(member.decide(event(2, { chatRoomId: 'r2', memberUids: ['bob'] }))).toBe('skip')
+    expect(member.decide(event(3, { groupGuid: 'r1', memberUids: ['bob'] }))).toBe('skip')
+    expect(member.decide(event(4, { chatRoomId: 'r1', memberUids: ['ann'] }))).toBe('deliver-and-complete')
+    const admin = memberLeftView({ kind: 'place', place: { chatRoomId: 'r1' }, leaverUid: null, untilId: null })
     expect(admin.decide(event(1, { chatRoomId: 'r1', memberUids: ['bob'] }))).toBe('deliver')
     expect(admin.where).toEqual({ chatRoomId: 'r1' })
   })

@@ -1,6 +1,6 @@
 import type { MemberLeftEvent, Prisma, PrismaClient } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
-import { GroupNotFoundError, InsufficientScopeError, InvalidInputError, NotAMemberError } from '../errors.js'
+import { ChatRoomNotFoundError, GroupNotFoundError, InsufficientScopeError, InvalidInputError, NotAMemberError } from '../errors.js'
 import { requireId } from '../validation.js'
 
 /** What a stream does with one event. */
@@ -11,14 +11,16 @@ export type MemberLeftAudience =
   /** The app admin without guid or chatRoomId. */
   | { kind: 'all' }
   /**
-   * Every exit of one group. `leaverUid`: the stream ends with the exit that includes this
-   * user (null for the app admin). `untilId`: a former member sees up to its own exit only.
+   * Every exit of one group or chat room. `leaverUid`: the stream ends with the exit that
+   * includes this user (null for the app admin). `untilId`: a former member sees up to its
+   * own exit only.
    */
-  | { kind: 'group'; guid: string; leaverUid: string | null; untilId: bigint | null }
-  /** Exits of one chat room; `memberUid` limits them to that user's own (null: app admin). */
-  | { kind: 'chatRoom'; chatRoomId: string; memberUid: string | null }
+  | { kind: 'place'; place: Place; leaverUid: string | null; untilId: bigint | null }
   /** A user without guid or chatRoomId: the exits that include itself. */
   | { kind: 'own'; uid: string }
+
+/** Where exits happen: a group (by guid) or a chat room (by id). */
+export type Place = { groupGuid: string } | { chatRoomId: string }
 
 export interface MemberLeftView {
   /** The same rule as a filter on stored events (replay and memberLeftEvents). */
@@ -49,24 +51,18 @@ export function memberLeftView(audience: MemberLeftAudience): MemberLeftView {
   switch (audience.kind) {
     case 'all':
       return { where: {}, decide: () => 'deliver' }
-    case 'group': {
-      const { guid, leaverUid, untilId } = audience
+    case 'place': {
+      const { place, leaverUid, untilId } = audience
+      const inPlace = (event: MemberLeftEvent) =>
+        'groupGuid' in place ? event.groupGuid === place.groupGuid : event.chatRoomId === place.chatRoomId
       return {
-        where: untilId === null ? { groupGuid: guid } : { groupGuid: guid, id: { lte: untilId } },
+        where: untilId === null ? { ...place } : { ...place, id: { lte: untilId } },
         decide: (event) => {
-          if (event.groupGuid !== guid) return 'skip'
+          if (!inPlace(event)) return 'skip'
           if (untilId !== null && event.id > untilId) return 'skip'
           if (leaverUid !== null && event.memberUids.includes(leaverUid)) return 'deliver-and-complete'
           return 'deliver'
         },
-      }
-    }
-    case 'chatRoom': {
-      const { chatRoomId, memberUid } = audience
-      return {
-        where: memberUid === null ? { chatRoomId } : { chatRoomId, memberUids: { has: memberUid } },
-        decide: (event) =>
-          event.chatRoomId === chatRoomId && (memberUid === null || event.memberUids.includes(memberUid)) ? 'deliver' : 'skip',
       }
     }
     case 'own': {
@@ -79,15 +75,15 @@ export function memberLeftView(audience: MemberLeftAudience): MemberLeftView {
   }
 }
 
-type Reader = Pick<PrismaClient, 'group' | 'groupMember' | 'memberLeftEvent'>
+type Reader = Pick<PrismaClient, 'group' | 'groupMember' | 'chatRoom' | 'chatRoomMember' | 'memberLeftEvent'>
 
 /**
  * Who may follow which exits.
- * - guid: a current member of the live group, or the app admin (any guid). A former member
- *   resuming from `after` may still read up to and including the exit in which it left, so a
- *   client that was kicked while disconnected learns it; otherwise ERR_NOT_A_MEMBER, or
- *   ERR_GROUP_NOT_FOUND for an unknown or dissolved group.
- * - chatRoomId: the app admin gets every exit of the room, a user only its own.
+ * - guid or chatRoomId: a current member of the live group or of the room, or the app admin
+ *   (any guid or id). A former member resuming from `after` may still read up to and including
+ *   the exit in which it left, so a client that was removed while disconnected learns it;
+ *   otherwise ERR_NOT_A_MEMBER, or ERR_GROUP_NOT_FOUND / ERR_CHAT_ROOM_NOT_FOUND for an unknown
+ *   (or dissolved) group or room.
  * - neither: the app admin gets everything, a user the exits that include itself.
  * A caller without a user (an admin token naming no user) must be the app admin.
  *
@@ -104,27 +100,32 @@ export async function authorizeMemberLeft(
     throw new InsufficientScopeError('a caller that is not a user may follow exits only as the app admin')
   }
   const uid = actor.isAppAdmin ? null : actor.uid!
-  if (guid !== undefined) {
-    if (uid === null) return { kind: 'group', guid, leaverUid: null, untilId: null }
-    const group = await db.group.findUnique({ where: { guid }, select: { dissolvedAt: true } })
-    if (group && !group.dissolvedAt) {
-      const member = await db.groupMember.findUnique({
-        where: { groupGuid_uid: { groupGuid: guid, uid } },
-        select: { uid: true },
-      })
-      if (member) return { kind: 'group', guid, leaverUid: uid, untilId: null }
-    }
-    if (input.after !== undefined) {
-      const ownExit = await db.memberLeftEvent.findFirst({
-        where: { groupGuid: guid, id: { gt: input.after }, memberUids: { has: uid } },
-        orderBy: { id: 'asc' },
-        select: { id: true },
-      })
-      if (ownExit) return { kind: 'group', guid, leaverUid: uid, untilId: ownExit.id }
-    }
-    if (!group || group.dissolvedAt) throw new GroupNotFoundError(guid)
-    throw new NotAMemberError()
+  const place: Place | null = guid !== undefined ? { groupGuid: guid } : chatRoomId !== undefined ? { chatRoomId } : null
+  if (place === null) return uid === null ? { kind: 'all' } : { kind: 'own', uid }
+  if (uid === null) return { kind: 'place', place, leaverUid: null, untilId: null }
+  const { exists, isMember } = await membershipIn(db, place, uid)
+  if (isMember) return { kind: 'place', place, leaverUid: uid, untilId: null }
+  if (input.after !== undefined) {
+    const ownExit = await db.memberLeftEvent.findFirst({
+      where: { ...place, id: { gt: input.after }, memberUids: { has: uid } },
+      orderBy: { id: 'asc' },
+      select: { id: true },
+    })
+    if (ownExit) return { kind: 'place', place, leaverUid: uid, untilId: ownExit.id }
   }
-  if (chatRoomId !== undefined) return { kind: 'chatRoom', chatRoomId, memberUid: uid }
-  return uid === null ? { kind: 'all' } : { kind: 'own', uid }
+  if (!exists) throw 'groupGuid' in place ? new GroupNotFoundError(place.groupGuid) : new ChatRoomNotFoundError(place.chatRoomId)
+  throw new NotAMemberError()
+}
+
+async function membershipIn(db: Reader, place: Place, uid: string): Promise<{ exists: boolean; isMember: boolean }> {
+  if ('groupGuid' in place) {
+    const group = await db.group.findUnique({ where: { guid: place.groupGuid }, select: { dissolvedAt: true } })
+    if (!group || group.dissolvedAt) return { exists: false, isMember: false }
+    const member = await db.groupMember.findUnique({ where: { groupGuid_uid: { groupGuid: place.groupGuid, uid } }, select: { uid: true } })
+    return { exists: true, isMember: member !== null }
+  }
+  const room = await db.chatRoom.findUnique({ where: { id: place.chatRoomId }, select: { id: true } })
+  if (!room) return { exists: false, isMember: false }
+  const member = await db.chatRoomMember.findUnique({ where: { chatRoomId_uid: { chatRoomId: place.chatRoomId, uid } }, select: { uid: true } })
+  return { exists: true, isMember: member !== null }
 }
