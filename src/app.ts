@@ -28,14 +28,14 @@ export interface BuildAppOptions {
   config: Pick<Config, 'port' | 'host' | 'production'>
   deps: AppDeps
   authSecret: string
-  /** Shorter timers for tests. */
+  /** Shorter timers for tests; offlineSweepMs 0 turns the realtime kick-out sweeper off. */
   timings?: { webSocketKeepAliveMs?: number; offlineSweepMs?: number }
 }
 
 const graphqlPath = '/graphql'
 // A dead peer must be noticed within 30 s: graphql-ws pings every interval and terminates a
 // socket whose pong has not come back by the next one, so at most two intervals (24 s).
-const webSocketKeepAliveMs = 12_000
+export const webSocketKeepAliveMs = 12_000
 // After this, stop() cuts the connections that are still open (a stuck request, a client
 // that never answers the WebSocket close handshake).
 const shutdownGraceMs = 10_000
@@ -202,7 +202,7 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
     },
     start: async () => {
       await deps.presence.start()
-      offlineSweeper.start()
+      if (timings.offlineSweepMs !== 0) offlineSweeper.start()
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
         server.listen(config.port, config.host, () => {

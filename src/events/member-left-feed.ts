@@ -156,6 +156,11 @@ export class MemberLeftFeed {
     return this.subscribers.size
   }
 
+  /** @internal Subscriptions past their replay, taking rows straight from the feed (tests wait on it). */
+  get liveSubscriberCount(): number {
+    return [...this.subscribers].filter((subscription) => subscription.isLive).length
+  }
+
   /** @internal Subscriptions ever registered; only grows (tests wait on it). */
   get registrationCount(): number {
     return this.registrations
@@ -266,6 +271,10 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
 
   [Symbol.asyncIterator](): this {
     return this
+  }
+
+  get isLive(): boolean {
+    return this.mode === 'live'
   }
 
   next(): Promise<IteratorResult<MemberLeftEvent, undefined>> {

@@ -67,7 +67,12 @@ export class DatabasePresence implements Presence {
   async connect(uid: string): Promise<() => Promise<void>> {
     const id = randomUUID()
     this.local.set(id, uid)
-    await this.track(this.prisma.$transaction((tx) => this.recordConnection(tx, id, uid)))
+    try {
+      await this.track(this.announce(id, uid))
+    } catch (error) {
+      this.local.delete(id)
+      throw error
+    }
     let closed: Promise<void> | undefined
     return () => (closed ??= this.track(this.recordClose(id, uid)))
   }
@@ -128,10 +133,22 @@ export class DatabasePresence implements Presence {
     }
   }
 
+  private async announce(id: string, uid: string): Promise<void> {
+    try {
+      await this.prisma.$transaction((tx) => this.recordConnection(tx, id, uid))
+    } catch (error) {
+      // Reaped while alive (a long pause): announce the instance again, then the connection.
+      if (await this.prisma.presenceInstance.findUnique({ where: { id: this.instanceId }, select: { id: true } })) throw error
+      await this.heartbeat()
+      await this.prisma.$transaction((tx) => this.recordConnection(tx, id, uid))
+    }
+  }
+
   private async recordConnection(tx: Tx, id: string, uid: string): Promise<void> {
     await lockPresence(tx, [uid])
     const wasOnline = await isOnline(tx, uid)
-    await tx.presenceConnection.create({ data: { id, uid, instanceId: this.instanceId, openedAt: this.clock.now() } })
+    // skipDuplicates: a heartbeat that announced this instance again may have written it already.
+    await tx.presenceConnection.createMany({ data: [{ id, uid, instanceId: this.instanceId, openedAt: this.clock.now() }], skipDuplicates: true })
     if (!wasOnline) await markOnline(tx, uid)
   }
 

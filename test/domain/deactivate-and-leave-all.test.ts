@@ -5,7 +5,7 @@ import { leaveAllGroups } from '../../src/domain/groups/leave-all-groups.js'
 import { sendGroupMessage } from '../../src/domain/groups/send-group-message.js'
 import { createUser } from '../../src/domain/users/create-user.js'
 import { deactivateUser } from '../../src/domain/users/deactivate-user.js'
-import { openTestDatabase } from '../support/database.js'
+import { openTestDatabase, uniqueId } from '../support/database.js'
 import { appAdmin, createUsers, domainDeps, manualClock, seedGroup, userActor } from '../support/domain-fixtures.js'
 import { expectDomainError } from '../support/expect-domain-error.js'
 
@@ -74,6 +74,20 @@ describe('deactivateUser', () => {
       [[dissolving.guid, 'DISSOLVED', 'ADMIN_DEACTIVATED'], [alone.guid, 'DISSOLVED', 'ADMIN_DEACTIVATED']].sort(),
     )
     expect(await db.prisma.group.count({ where: { guid: { in: [dissolving.guid, alone.guid] }, dissolvedAt: { not: null } } })).toBe(2)
+  })
+
+  test('leaves every chat room too: one DEACTIVATED event per room, after the group exits', async () => {
+    const g = await seedGroup(db, { scopes: ['PARTICIPANT'] })
+    const user = g.uids[0]
+    const rooms = [uniqueId('room'), uniqueId('room')]
+    for (const id of rooms) {
+      await db.prisma.chatRoom.create({ data: { id, name: id } })
+      await db.prisma.chatRoomMember.create({ data: { chatRoomId: id, uid: user, joinedAt: clock.now() } })
+    }
+    const { events } = await deactivateUser(deps, appAdmin, { uid: user })
+    expect(events.map((e) => e.groupGuid ?? e.chatRoomId)).toEqual([g.guid, ...[...rooms].sort()])
+    for (const event of events) expect(event).toMatchObject({ exitType: 'DEACTIVATED', reason: 'ADMIN_DEACTIVATED', memberUids: [user] })
+    expect(await db.prisma.chatRoomMember.count({ where: { uid: user } })).toBe(0)
   })
 
   test('with leaveAllWhenDeactivated false the user is signed out but stays in its groups', async () => {

@@ -152,7 +152,8 @@ describe('memberLeftEvents and memberLeft through the schema', { timeout: 30_000
       watchers.map(async (uid) => (await subscribeAs(user(uid), { guid })) as AsyncGenerator<ExecutionResult<{ memberLeft: EventData }>>),
     )
     const firsts = streams.map((s) => s.next())
-    await sleep(50)
+    // All ten past their replay, so the exit reaches them live, in one dispatch.
+    while (feed.liveSubscriberCount < 10) await sleep(5)
     sql = []
     const event = await exit(guid, [leaver], owner)
     const results = (await Promise.all(firsts)).map((r) => (r.value as ExecutionResult<{ memberLeft: EventData }>).data?.memberLeft)

@@ -9,6 +9,7 @@ import type { Database } from '../../src/db/database.js'
 import { createAppDeps, type AppDepsOptions } from '../../src/deps.js'
 import type { Clock } from '../../src/domain/clock.js'
 import { openTestDatabase } from './database.js'
+import { openPrivateTestDatabase } from './private-database.js'
 
 export interface TestServer {
   /** The GraphQL endpoint, http://127.0.0.1:<port>/graphql. */
@@ -24,14 +25,23 @@ export interface TestServer {
 
 /** The real server (Yoga + graphql-ws) on a free port, over a test database. */
 export async function startTestServer(
-  options: { clock?: Clock; timings?: BuildAppOptions['timings']; presence?: AppDepsOptions['presence'] } = {},
+  options: {
+    clock?: Clock
+    /** The realtime sweeper is off unless timings.offlineSweepMs is given: it acts on every room. */
+    timings?: BuildAppOptions['timings']
+    presence?: AppDepsOptions['presence']
+    /** A database of this file's own, also on PostgreSQL (see openPrivateTestDatabase). */
+    privateDatabase?: boolean
+    /** Another server's database: a second instance of the service (left open by stop()). */
+    database?: Database
+  } = {},
 ): Promise<TestServer> {
-  const db = await openTestDatabase()
+  const db = options.database ?? (options.privateDatabase ? await openPrivateTestDatabase() : await openTestDatabase())
   const secret = randomBytes(32).toString('base64url')
   // Through loadConfig, so settings added later get their defaults here too.
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory', AUTH_SECRET: secret, NODE_ENV: 'test' })
   const deps = createAppDeps({ prisma: db.prisma, clock: options.clock, presence: options.presence })
-  const app = await buildApp({ config, deps, authSecret: secret, timings: options.timings })
+  const app = await buildApp({ config, deps, authSecret: secret, timings: { offlineSweepMs: 0, ...options.timings } })
   await app.start()
   return {
     url: app.url,
@@ -41,7 +51,7 @@ export async function startTestServer(
     token: (uid, tokenOptions = {}) => signToken(secret, { sub: uid, ...tokenOptions }),
     stop: async () => {
       await app.stop()
-      await db.close()
+      if (!options.database) await db.close()
     },
   }
 }

@@ -26,11 +26,14 @@ export async function markOnline(tx: Tx, uid: string): Promise<void> {
   await tx.chatRoomMember.updateMany({ where: { uid, offlineSince: { not: null } }, data: { offlineSince: null } })
 }
 
-/** The users without a remaining connection went offline at `at`. */
+/**
+ * The users without a remaining connection went offline at `at`; a membership begun later
+ * counts from its join (a reap can report a time from before the user joined).
+ */
 export async function markOfflineUnlessConnected(tx: Tx, uids: readonly string[], at: Date): Promise<void> {
   if (uids.length === 0) return
   await tx.$executeRawUnsafe(
-    `UPDATE "ChatRoomMember" m SET "offlineSince" = $2
+    `UPDATE "ChatRoomMember" m SET "offlineSince" = GREATEST($2, m."joinedAt")
       WHERE m.uid = ANY($1::text[]) AND m."offlineSince" IS NULL
         AND NOT EXISTS (SELECT 1 FROM "PresenceConnection" c WHERE c.uid = m.uid)`,
     [...uids],

@@ -27,7 +27,8 @@ export async function findSuccessor(tx: Tx, guid: string, ownerUid: string): Pro
 
 /**
  * The app admin deactivates a user: its tokens stop working at once and, when its
- * leaveAllWhenDeactivated is true, it leaves every group (one DEACTIVATED event per group).
+ * leaveAllWhenDeactivated is true, it leaves every group and chat room (one DEACTIVATED event
+ * for each).
  * Groups it owns follow their policy: DISSOLVE groups are dissolved; TRANSFER_REQUIRED groups
  * pass to findSuccessor's choice first, or are dissolved when nobody else is in them.
  */
@@ -57,6 +58,7 @@ export function deactivateUser(
       if (!membership) continue
       exits.push(await leaveOnDeactivation(tx, group, membership, actor, now))
     }
+    exits.push(...(await leaveChatRoomsOnDeactivation(tx, uid, actor, now)))
     const events = await recordExits(tx, exits)
     return { value: { user, events }, events, signedOut: [uid] }
   })
@@ -82,4 +84,20 @@ async function leaveOnDeactivation(tx: Tx, group: Group, membership: GroupMember
     now,
   })
   return exit
+}
+
+/** Chat rooms have no owner: the user simply leaves each one (one DEACTIVATED event per room). */
+async function leaveChatRoomsOnDeactivation(tx: Tx, uid: string, operator: Actor, now: Date): Promise<ExitInput[]> {
+  const left = await tx.$queryRawUnsafe<{ chatRoomId: string }[]>(`DELETE FROM "ChatRoomMember" WHERE uid = $1 RETURNING "chatRoomId"`, uid)
+  return left
+    .map((row) => row.chatRoomId)
+    .sort()
+    .map((chatRoomId) => ({
+      exitType: 'DEACTIVATED' as const,
+      reason: 'ADMIN_DEACTIVATED' as const,
+      chatRoomId,
+      memberUids: [uid],
+      operatorUid: operator.uid,
+      occurredAt: now,
+    }))
 }

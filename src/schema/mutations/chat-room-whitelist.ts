@@ -12,19 +12,13 @@ const ChatRoomWhitelistPayload = builder.objectRef<ChatRoomWhitelistResult>('Cha
   }),
 })
 
-// Both fields answer with one union, as the contract names it; the errors plugin would make
-// one union per field (AddChatRoomWhitelistResult, RemoveChatRoomWhitelistResult).
-const ChatRoomWhitelistResult = builder.unionType('ChatRoomWhitelistResult', {
+// Both fields answer with one union, as the contract names it (the errors plugin's per-field
+// unions would be AddChatRoomWhitelistResult and RemoveChatRoomWhitelistResult). As an error
+// union, a DomainError thrown by the operation is returned as its DomainError member.
+const ChatRoomWhitelistResult = builder.errorUnion('ChatRoomWhitelistResult', {
   types: [ChatRoomWhitelistPayload, DomainError],
   resolveType: (value) => (value instanceof DomainError ? 'DomainError' : 'ChatRoomWhitelistPayload'),
 })
-
-function errorsAsData<T>(work: Promise<T>): Promise<T | DomainError> {
-  return work.catch((error: unknown) => {
-    if (error instanceof DomainError) return error
-    throw error
-  })
-}
 
 builder.mutationField('addChatRoomWhitelist', (t) =>
   t.field({
@@ -33,7 +27,7 @@ builder.mutationField('addChatRoomWhitelist', (t) =>
     authScopes: { appAdmin: true },
     args: { id: t.arg.id({ required: true }), uids: t.arg.idList({ required: true }) },
     resolve: (_root, args, ctx) =>
-      errorsAsData(perform(ctx, (deps, actor) => addChatRoomWhitelist(deps, actor, { id: String(args.id), uids: args.uids.map(String) }))),
+      perform(ctx, (deps, actor) => addChatRoomWhitelist(deps, actor, { id: String(args.id), uids: args.uids.map(String) })),
   }),
 )
 
@@ -44,6 +38,6 @@ builder.mutationField('removeChatRoomWhitelist', (t) =>
     authScopes: { appAdmin: true },
     args: { id: t.arg.id({ required: true }), uids: t.arg.idList({ required: true }) },
     resolve: (_root, args, ctx) =>
-      errorsAsData(perform(ctx, (deps, actor) => removeChatRoomWhitelist(deps, actor, { id: String(args.id), uids: args.uids.map(String) }))),
+      perform(ctx, (deps, actor) => removeChatRoomWhitelist(deps, actor, { id: String(args.id), uids: args.uids.map(String) })),
   }),
 )
