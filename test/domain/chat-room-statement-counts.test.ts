@@ -4,21 +4,17 @@ import { createChatRoom } from '../../src/domain/chatrooms/create-chat-room.js'
 import { sendChatRoomMessage } from '../../src/domain/chatrooms/send-chat-room-message.js'
 import type { DomainDeps } from '../../src/domain/deps.js'
 import { DatabasePresence } from '../../src/presence/database-presence.js'
-import { openTestDatabase, testDatabaseKind, uniqueId } from '../support/database.js'
+import { testDatabaseKind, uniqueId } from '../support/database.js'
 import { appAdmin, createUsers, domainDeps, manualClock, userActor } from '../support/domain-fixtures.js'
+import { openLoggedTestDatabase, type StatementLog } from '../support/statement-log.js'
 
 let db: Database
-let statements = 0
+let countStatements: StatementLog['countStatements']
 beforeAll(async () => {
-  db = await openTestDatabase({ onQuery: () => statements++ })
+  ;({ db, countStatements } = await openLoggedTestDatabase())
 })
 afterAll(() => db?.close())
 
-async function countStatements(work: () => Promise<unknown>): Promise<number> {
-  const before = statements
-  await work()
-  return statements - before
-}
 
 const T = new Date('2026-03-01T12:00:00Z')
 

@@ -3,24 +3,20 @@ import type { Database } from '../../src/db/database.js'
 import type { DomainDeps } from '../../src/domain/deps.js'
 import { removeMembers } from '../../src/domain/groups/remove-members.js'
 import { leaveAllGroups } from '../../src/domain/groups/leave-all-groups.js'
-import { openTestDatabase, testDatabaseKind } from '../support/database.js'
+import { testDatabaseKind } from '../support/database.js'
 import { appAdmin, domainDeps, seedGroup, userActor } from '../support/domain-fixtures.js'
+import { openLoggedTestDatabase, type StatementLog } from '../support/statement-log.js'
 
 let db: Database
 let deps: DomainDeps
-let statements = 0
-let log: string[] = []
+let statementsOf: StatementLog['statementsOf']
+let countStatements: StatementLog['countStatements']
 beforeAll(async () => {
-  db = await openTestDatabase({ onQuery: (sql) => (statements++, log.push(sql)) })
+  ;({ db, statementsOf, countStatements } = await openLoggedTestDatabase())
   deps = domainDeps(db)
 })
 afterAll(() => db?.close())
 
-async function countStatements(work: () => Promise<unknown>): Promise<number> {
-  const before = statements
-  await work()
-  return statements - before
-}
 
 const participants = (n: number) => Array.from({ length: n }, () => 'PARTICIPANT' as const)
 
@@ -50,8 +46,10 @@ test('a multi-group exit takes the exit-log lock only after its last other write
   const groups = [await seedGroup(db, { scopes: ['PARTICIPANT'] }), await seedGroup(db), await seedGroup(db)]
   const uid = groups[0].uids[0]
   for (const g of groups.slice(1)) await db.prisma.groupMember.create({ data: { groupGuid: g.guid, uid } })
-  log = []
-  const { events } = await leaveAllGroups(deps, appAdmin, { uid })
+  const {
+    value: { events },
+    sql: log,
+  } = await statementsOf(() => leaveAllGroups(deps, appAdmin, { uid }))
   expect(events).toHaveLength(3)
   const writes = log.map((sql, i) => ({ sql, i })).filter(({ sql }) => /^\s*(INSERT|UPDATE|DELETE)/i.test(sql))
   const lock = log.findIndex((sql) => sql.includes('pg_advisory_xact_lock'))

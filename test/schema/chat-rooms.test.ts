@@ -29,33 +29,22 @@ import {
   userViewer,
   type RecordingFeed,
 } from '../support/client.js'
-import { openTestDatabase, uniqueId } from '../support/database.js'
+import { uniqueId } from '../support/database.js'
 import { createUsers, manualClock } from '../support/domain-fixtures.js'
+import { openLoggedTestDatabase, type StatementLog } from '../support/statement-log.js'
 
 let db: Database
 let deps: AppDeps
 let feed: RecordingFeed
-let counting = false
-let statements: string[] = []
+let statementsOf: StatementLog['statementsOf']
 
 beforeAll(async () => {
-  db = await openTestDatabase({ onQuery: (sql) => counting && statements.push(sql) })
+  ;({ db, statementsOf } = await openLoggedTestDatabase())
   feed = recordingFeed()
   deps = testDeps(db, { memberLeft: feed as unknown as AppDeps['memberLeft'] })
 })
 afterAll(() => db?.close())
 
-/** Runs `work` and returns the SQL statements it sent. */
-async function statementsOf<T>(work: () => Promise<T>): Promise<{ value: T; sql: string[] }> {
-  statements = []
-  counting = true
-  try {
-    const value = await work()
-    return { value, sql: statements }
-  } finally {
-    counting = false
-  }
-}
 
 /** Schema deps on a clock the test moves by hand, publishing to the file's feed. */
 function onManualClock(start = new Date('2026-03-01T12:00:00Z')) {

@@ -1,7 +1,7 @@
 // The read side must not cost one query per group, member or message: nested selections are
 // planned into a constant number of SQL statements, whatever the counts.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { openTestDatabase, uniqueId } from '../support/database.js'
+import { uniqueId } from '../support/database.js'
 import { adminViewer, executeAs, expectData, userViewer } from '../support/client.js'
 import type { Database } from '../../src/db/database.js'
 import type { GroupType } from '../../src/generated/prisma/enums.js'
@@ -11,27 +11,16 @@ import {
   GroupMessageTypenamesDocument,
   GroupsWithMembersDocument,
 } from '../generated/graphql.js'
+import { openLoggedTestDatabase, type StatementLog } from '../support/statement-log.js'
 
 let db: Database
-let counting = false
-let statements: string[] = []
+let statementsOf: StatementLog['statementsOf']
 
 beforeAll(async () => {
-  db = await openTestDatabase({ onQuery: (sql) => counting && statements.push(sql) })
+  ;({ db, statementsOf } = await openLoggedTestDatabase())
 }, 60_000)
 afterAll(() => db?.close())
 
-/** Runs `work` and returns the SQL statements it sent. */
-async function statementsOf<T>(work: () => Promise<T>): Promise<{ value: T; sql: string[] }> {
-  statements = []
-  counting = true
-  try {
-    const value = await work()
-    return { value, sql: statements }
-  } finally {
-    counting = false
-  }
-}
 
 const TYPES: GroupType[] = ['PUBLIC', 'PRIVATE', 'PASSWORD']
 

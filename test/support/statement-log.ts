@@ -1,0 +1,25 @@
+import type { Database } from '../../src/db/database.js'
+import { openTestDatabase } from './database.js'
+
+export interface StatementLog {
+  /** Runs `work` and returns the SQL statements this database was sent meanwhile. */
+  statementsOf<T>(work: () => Promise<T>): Promise<{ value: T; sql: string[] }>
+  /** How many statements `work` sent. */
+  countStatements(work: () => Promise<unknown>): Promise<number>
+}
+
+/** A test database (openTestDatabase) whose statements can be collected around a piece of work. */
+export async function openLoggedTestDatabase(): Promise<{ db: Database } & StatementLog> {
+  let collecting: string[] | null = null
+  const db = await openTestDatabase({ onQuery: (sql) => void collecting?.push(sql) })
+  async function statementsOf<T>(work: () => Promise<T>): Promise<{ value: T; sql: string[] }> {
+    const sql: string[] = []
+    collecting = sql
+    try {
+      return { value: await work(), sql }
+    } finally {
+      collecting = null
+    }
+  }
+  return { db, statementsOf, countStatements: async (work) => (await statementsOf(work)).sql.length }
+}
