@@ -14,6 +14,19 @@ export async function lockChatRoom(tx: Tx, id: string, mode: 'write' | 'read' = 
   return room
 }
 
+/** lockChatRoom's write lock, and whether `uid` is a member, in one statement. */
+export async function lockChatRoomAsMember(tx: Tx, id: string, uid: string | null): Promise<{ room: ChatRoom; isMember: boolean }> {
+  const [row] = await tx.$queryRawUnsafe<(ChatRoom & { isMember: boolean })[]>(
+    `SELECT r.*, EXISTS (SELECT 1 FROM "ChatRoomMember" m WHERE m."chatRoomId" = r.id AND m.uid = $2) AS "isMember"
+       FROM "ChatRoom" r WHERE r.id = $1 FOR NO KEY UPDATE`,
+    id,
+    uid,
+  )
+  if (!row) throw new ChatRoomNotFoundError(id)
+  const { isMember, ...room } = row
+  return { room, isMember }
+}
+
 /** ERR_CHAT_ROOM_NOT_FOUND unless the room exists (for paths that found no membership). */
 export async function requireChatRoom(tx: Tx, id: string): Promise<void> {
   const room = await tx.chatRoom.findUnique({ where: { id }, select: { id: true } })

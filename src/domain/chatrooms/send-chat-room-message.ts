@@ -5,7 +5,7 @@ import { NotAMemberError } from '../errors.js'
 import { recordExits } from '../exits/record-exit.js'
 import { inTransaction, type Outcome } from '../transaction.js'
 import { requireId, requireText } from '../validation.js'
-import { lockChatRoom } from './chat-room-lock.js'
+import { lockChatRoomAsMember } from './chat-room-lock.js'
 import { kickOutByMessage } from './offline-kickout.js'
 
 export interface SendChatRoomMessageResult {
@@ -23,12 +23,11 @@ export function sendChatRoomMessage(
   const id = requireId('id', input.id)
   const text = requireText('text', input.text)
   return inTransaction(deps, async (tx) => {
-    const room = await lockChatRoom(tx, id)
-    const member = actor.uid ? await tx.chatRoomMember.findUnique({ where: { chatRoomId_uid: { chatRoomId: id, uid: actor.uid } } }) : null
-    if (!member) throw new NotAMemberError(`you are not a member of chat room ${id}`)
+    const { room, isMember } = await lockChatRoomAsMember(tx, id, actor.uid)
+    if (!isMember || !actor.uid) throw new NotAMemberError(`you are not a member of chat room ${id}`)
     const now = deps.clock.now()
-    const sentMessage = await tx.chatRoomMessage.create({ data: { chatRoomId: id, senderUid: member.uid, text, sentAt: now } })
-    const kick = await kickOutByMessage(tx, room, member.uid, now)
+    const sentMessage = await tx.chatRoomMessage.create({ data: { chatRoomId: id, senderUid: actor.uid, text, sentAt: now } })
+    const kick = await kickOutByMessage(tx, room, actor.uid, now)
     if (!kick) return { value: { sentMessage, kickedOut: [] }, events: [] }
     const kickedOut = await tx.user.findMany({ where: { uid: { in: kick.memberUids } }, orderBy: { uid: 'asc' } })
     const events = await recordExits(tx, [kick])
