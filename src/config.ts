@@ -11,6 +11,23 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   AUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional().or(z.literal('').transform(() => undefined)),
   NODE_ENV: z.string().default('development'),
+  APP_ID: z.string().min(1).max(100).default('departures'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),
+  WEBHOOK_RETRY_DELAYS: z
+    .string()
+    .default('10,60,300,1800,7200,21600')
+    .transform((value, ctx) => {
+      const delays = value.split(',').map((part) => Number(part.trim()))
+      if (value.trim() === '' || delays.some((d) => !Number.isFinite(d) || d < 0 || d > 7 * 24 * 3600)) {
+        ctx.addIssue({ code: 'custom', message: 'must be comma-separated seconds, each from 0 to 604800 (7 days)' })
+        return z.NEVER
+      }
+      return delays
+    }),
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false', ''])
+    .default('false')
+    .transform((value) => value === 'true'),
 })
 
 export type Config = {
@@ -22,6 +39,15 @@ export type Config = {
   /** Unset: generated once and kept in dataDir (refused in production). */
   authSecret: string | undefined
   production: boolean
+  webhooks: {
+    /** Sent as the SdkAppid query value. */
+    appId: string
+    timeoutMs: number
+    /** Seconds to wait after each failed attempt; one more attempt than delays, then DEAD. */
+    retryDelaysSeconds: number[]
+    /** Allows endpoints on loopback, private and link-local addresses. */
+    allowPrivate: boolean
+  }
 }
 
 export class ConfigError extends Error {}
@@ -45,5 +71,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     authSecret: e.AUTH_SECRET,
     production,
+    webhooks: {
+      appId: e.APP_ID,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryDelaysSeconds: e.WEBHOOK_RETRY_DELAYS,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    },
   }
 }

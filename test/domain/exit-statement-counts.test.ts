@@ -42,7 +42,7 @@ test('removeAll costs the same number of SQL statements for 50 members as for 5,
   expect(await db.prisma.message.count({ where: { groupGuid: large.guid, action: 'KICKED' } })).toBe(5000)
 }, 120_000)
 
-test('a multi-group exit takes the exit-log lock only after its last other write, then inserts every event', async () => {
+test('a multi-group exit takes the exit-log lock only after its last other write, then inserts every event and their webhook deliveries', async () => {
   const groups = [await seedGroup(db, { scopes: ['PARTICIPANT'] }), await seedGroup(db), await seedGroup(db)]
   const uid = groups[0].uids[0]
   for (const g of groups.slice(1)) await db.prisma.groupMember.create({ data: { groupGuid: g.guid, uid } })
@@ -54,7 +54,10 @@ test('a multi-group exit takes the exit-log lock only after its last other write
   const writes = log.map((sql, i) => ({ sql, i })).filter(({ sql }) => /^\s*(INSERT|UPDATE|DELETE)/i.test(sql))
   const lock = log.findIndex((sql) => sql.includes('pg_advisory_xact_lock'))
   const eventInserts = writes.filter(({ sql }) => sql.includes('"MemberLeftEvent"'))
-  const otherWrites = writes.filter(({ sql }) => !sql.includes('"MemberLeftEvent"'))
+  const deliveryInserts = writes.filter(({ sql }) => sql.includes('"WebhookDelivery"'))
+  const otherWrites = writes.filter(({ sql }) => !sql.includes('"MemberLeftEvent"') && !sql.includes('"WebhookDelivery"'))
+  expect(deliveryInserts).toHaveLength(1)
+  expect(deliveryInserts[0].i).toBeGreaterThan(Math.max(...eventInserts.map(({ i }) => i)))
   expect(eventInserts).toHaveLength(3)
   expect(log.filter((sql) => sql.includes('pg_advisory_xact_lock'))).toHaveLength(1)
   expect(lock).toBeGreaterThan(Math.max(...otherWrites.map(({ i }) => i)))

@@ -48,3 +48,28 @@ test('production refuses to start without AUTH_SECRET', () => {
   expect(configError({ NODE_ENV: 'production' })).toMatch(/AUTH_SECRET/)
   expect(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: 'a'.repeat(32) }).production).toBe(true)
 })
+
+test('webhook settings default as the contract README says', () => {
+  expect(loadConfig({}).webhooks).toEqual({
+    appId: 'departures',
+    timeoutMs: 5000,
+    retryDelaysSeconds: [10, 60, 300, 1800, 7200, 21600],
+    allowPrivate: false,
+  })
+})
+
+test('webhook settings are read from APP_ID, WEBHOOK_TIMEOUT_MS, WEBHOOK_RETRY_DELAYS and WEBHOOK_ALLOW_PRIVATE', () => {
+  expect(loadConfig({ APP_ID: '1400000000', WEBHOOK_TIMEOUT_MS: '250', WEBHOOK_RETRY_DELAYS: '0.1, 2,5', WEBHOOK_ALLOW_PRIVATE: 'true' }).webhooks).toEqual({
+    appId: '1400000000',
+    timeoutMs: 250,
+    retryDelaysSeconds: [0.1, 2, 5],
+    allowPrivate: true,
+  })
+})
+
+test('bad webhook settings are refused, naming the variable', () => {
+  expect(configError({ WEBHOOK_RETRY_DELAYS: '10,soon' })).toMatch(/WEBHOOK_RETRY_DELAYS/)
+  expect(configError({ WEBHOOK_RETRY_DELAYS: '' })).toMatch(/WEBHOOK_RETRY_DELAYS/)
+  expect(configError({ WEBHOOK_TIMEOUT_MS: '0' })).toMatch(/WEBHOOK_TIMEOUT_MS/)
+  expect(configError({ WEBHOOK_ALLOW_PRIVATE: 'yes' })).toMatch(/WEBHOOK_ALLOW_PRIVATE/)
+})

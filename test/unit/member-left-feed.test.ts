@@ -36,6 +36,7 @@ class FakeTable {
       chatRoomId: null,
       memberUids: ['u'],
       operatorUid: null,
+      operatorSub: null,
       occurredAt: new Date(),
       ...fields,
     }

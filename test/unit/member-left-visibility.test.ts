@@ -13,6 +13,7 @@ function event(id: number, fields: Partial<MemberLeftEvent>): MemberLeftEvent {
     chatRoomId: null,
     memberUids: [],
     operatorUid: null,
+    operatorSub: null,
     occurredAt: new Date(0),
     ...fields,
   }

@@ -44,6 +44,7 @@ export function banChatRoomMember(
       chatRoomId: id,
       memberUids: [uid],
       operatorUid: actor.uid,
+      operatorSub: actor.sub,
       occurredAt: now,
     })
     return { value: { chatRoomId: id, event, bannedUntil }, events: [event] }

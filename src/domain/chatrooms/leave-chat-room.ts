@@ -22,6 +22,7 @@ export function leaveChatRoom(deps: DomainDeps, actor: Actor, input: { id: strin
       chatRoomId: id,
       memberUids: [actor.uid!],
       operatorUid: actor.uid,
+      operatorSub: actor.sub,
       occurredAt: deps.clock.now(),
     })
     return { value: { chatRoomId: id, event }, events: [event] }

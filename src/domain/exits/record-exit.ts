@@ -1,5 +1,6 @@
 import type { ExitType, LeaveReason, MemberLeftEvent } from '../../generated/prisma/client.js'
 import type { Tx } from '../transaction.js'
+import { enqueueWebhookDeliveries } from '../webhooks/enqueue-deliveries.js'
 
 /** Every writer of exit events takes this lock just before inserting and holds it to commit. */
 const EXIT_LOG_LOCK = 0x44455054 // "DEPT"
@@ -11,11 +12,14 @@ export interface ExitInput {
   chatRoomId?: string
   memberUids: string[]
   operatorUid: string | null
+  /** The operator's token subject (webhooks name it when the app admin acts without a user). */
+  operatorSub?: string | null
   occurredAt: Date
 }
 
 /**
- * Appends the transaction's MemberLeftEvents, in the order given. Sequence values are handed
+ * Appends the transaction's MemberLeftEvents, in the order given, with their webhook
+ * deliveries (the outbox: committed, or rolled back, with the exit). Sequence values are handed
  * out at insert, not at commit, so a reader trusting `id > cursor` could skip a slower
  * transaction's smaller id. Holding one transaction-scoped advisory lock from the inserts to
  * commit makes id order equal commit order. Call it once, as the transaction's last write, so
@@ -36,11 +40,13 @@ export async function recordExits(tx: Tx, exits: ExitInput[]): Promise<MemberLef
           chatRoomId: exit.chatRoomId ?? null,
           memberUids: exit.memberUids,
           operatorUid: exit.operatorUid,
+          operatorSub: exit.operatorSub ?? exit.operatorUid,
           occurredAt: exit.occurredAt,
         },
       }),
     )
   }
+  await enqueueWebhookDeliveries(tx, events)
   return events
 }
 

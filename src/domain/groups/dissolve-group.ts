@@ -31,6 +31,7 @@ export async function dissolveGroup(
     groupGuid: group.guid,
     memberUids: members.map((m) => m.uid),
     operatorUid: operator.uid,
+    operatorSub: operator.sub,
     occurredAt: now,
   }
   return { group: dissolved, exit }

@@ -86,6 +86,7 @@ export async function exitMembers(tx: Tx, request: ExitRequest): Promise<{ group
     groupGuid: group.guid,
     memberUids: uids,
     operatorUid: operator.uid,
+    operatorSub: operator.sub,
     occurredAt: now,
   }
   return { group: after, exit }

@@ -98,6 +98,7 @@ async function leaveChatRoomsOnDeactivation(tx: Tx, uid: string, operator: Actor
       chatRoomId,
       memberUids: [uid],
       operatorUid: operator.uid,
+      operatorSub: operator.sub,
       occurredAt: now,
     }))
 }
