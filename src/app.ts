@@ -59,7 +59,7 @@ type Enveloped = ReturnType<YogaServerInstance<TransportContext, GraphQLContext>
 export async function buildApp({ config, deps, authSecret, timings = {} }: BuildAppOptions): Promise<App> {
   const offlineSweeper = new OfflineKickoutSweeper(deps, {
     intervalMs: timings.offlineSweepMs,
-    publish: (events) => deps.memberLeft.publish(events),
+    publish: (events) => deps.announceExits(events),
   })
   const graphqlWsBrowserClient = await readGraphqlWsBrowserClient()
 
@@ -188,6 +188,7 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
     await withDeadline(Promise.resolve(graphqlWs.dispose()), shutdownGraceMs, () => terminateAll(webSockets.clients))
     await withDeadline(httpClosed, shutdownGraceMs, () => server.closeAllConnections())
     await offlineSweeper.stop()
+    await deps.webhookDispatcher.stop()
     await deps.presence.stop()
     await yoga.dispose()
     await deps.memberLeft.close()
@@ -203,6 +204,7 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
     start: async () => {
       await deps.presence.start()
       if (timings.offlineSweepMs !== 0) offlineSweeper.start()
+      deps.webhookDispatcher.start()
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
         server.listen(config.port, config.host, () => {

@@ -1,15 +1,19 @@
-import type { User } from './generated/prisma/client.js'
+import type { MemberLeftEvent, User } from './generated/prisma/client.js'
 import type { Actor } from './domain/actor.js'
-import type { DomainDeps } from './domain/deps.js'
+import type { WebhookEndpointDeps } from './domain/webhooks/webhook-deps.js'
+import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js'
 import type { MemberLeftFeed } from './events/member-left-feed.js'
 import type { LiveSessions } from './auth/live-sessions.js'
 import type { Presence } from './presence/presence.js'
 
 /** Everything the server wires together once and hands to every request. */
-export interface AppDeps extends DomainDeps {
+export interface AppDeps extends WebhookEndpointDeps {
   memberLeft: MemberLeftFeed
   liveSessions: LiveSessions
   presence: Presence
+  webhookDispatcher: Pick<WebhookDispatcher, 'start' | 'stop' | 'nudge'>
+  /** After commit: live subscribers and the webhook dispatcher learn of the exits. */
+  announceExits(events: MemberLeftEvent[]): void
 }
 
 /** The authenticated caller. */

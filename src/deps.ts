@@ -1,23 +1,43 @@
 import type { PrismaClient } from './generated/prisma/client.js'
+import type { Config } from './config.js'
 import type { AppDeps } from './context.js'
 import { systemClock, type Clock } from './domain/clock.js'
 import { MemberLeftFeed } from './events/member-left-feed.js'
 import { LiveSessions } from './auth/live-sessions.js'
 import { DatabasePresence, type DatabasePresenceOptions } from './presence/database-presence.js'
+import { assertAllowedHost } from './webhooks/address-policy.js'
+import { SecretBox } from './webhooks/secret-box.js'
+import { generateWebhookSecret } from './webhooks/signing.js'
+import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/webhook-dispatcher.js'
 
 export interface AppDepsOptions {
   prisma: PrismaClient
   clock?: Clock
   presence?: Pick<DatabasePresenceOptions, 'heartbeatMs' | 'leaseMs' | 'instanceId'>
+  webhooks: Config['webhooks'] & {
+    /** The server's key: endpoint secrets are sealed with a key derived from it (AUTH_SECRET). */
+    serverKey: string
+  } & Partial<Pick<WebhookDispatcherOptions, 'pollMs' | 'perEndpointConcurrency' | 'claimLeaseMs'>>
 }
 
 /** Wires the long-lived services once per process (or per test server). */
-export function createAppDeps({ prisma, clock = systemClock, presence }: AppDepsOptions): AppDeps {
+export function createAppDeps({ prisma, clock = systemClock, presence, webhooks }: AppDepsOptions): AppDeps {
+  const memberLeft = new MemberLeftFeed(prisma)
+  const secretBox = new SecretBox(webhooks.serverKey)
+  const webhookDispatcher = new WebhookDispatcher({ prisma, clock, secretBox, ...webhooks })
   return {
     prisma,
     clock,
-    memberLeft: new MemberLeftFeed(prisma),
+    memberLeft,
     liveSessions: new LiveSessions(),
     presence: new DatabasePresence({ prisma, clock, ...presence }),
+    webhookSecrets: { generate: generateWebhookSecret, seal: (secret) => secretBox.seal(secret) },
+    checkWebhookHost: (hostname) => assertAllowedHost(hostname, webhooks.allowPrivate),
+    webhookDispatcher,
+    announceExits: (events) => {
+      if (events.length === 0) return
+      memberLeft.publish(events)
+      webhookDispatcher.nudge()
+    },
   }
 }

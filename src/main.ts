@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   console.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date')
 
   const secret = await resolveAuthSecret(config)
-  app = await buildApp({ config, deps: createAppDeps({ prisma: db.prisma }), authSecret: secret.secret })
+  app = await buildApp({ config, deps: createAppDeps({ prisma: db.prisma, webhooks: { ...config.webhooks, serverKey: secret.secret } }), authSecret: secret.secret })
   await app.start()
 
   console.log(`Departures is listening (${db.kind === 'pglite' ? describePglite(config) : 'PostgreSQL'})`)

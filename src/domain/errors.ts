@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'ERR_INVALID_INPUT',
   'ERR_RATE_LIMITED',
   'ERR_CHAT_ROOM_NOT_FOUND',
+  'ERR_WEBHOOK_NOT_FOUND',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -82,5 +83,10 @@ export class InvalidInputError extends DomainError {
     problem: string,
   ) {
     super('ERR_INVALID_INPUT', `${field}: ${problem}`)
+  }
+}
+export class WebhookNotFoundError extends DomainError {
+  constructor(what: string) {
+    super('ERR_WEBHOOK_NOT_FOUND', `${what} does not exist`)
   }
 }

@@ -9,7 +9,7 @@ import type { Outcome } from '../domain/transaction.js'
 export async function perform<T>(ctx: GraphQLContext, operation: (deps: DomainDeps, actor: Viewer) => Promise<Outcome<T>>): Promise<T> {
   // The field's authScopes have already refused callers without a viewer.
   const { value, events, signedOut } = await operation(ctx.deps, ctx.viewer!)
-  if (events.length > 0) ctx.deps.memberLeft.publish(events)
+  ctx.deps.announceExits(events)
   if (signedOut?.length) ctx.deps.liveSessions.signOut(signedOut)
   return value
 }

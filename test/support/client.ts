@@ -3,8 +3,8 @@ import { execute, print, type ExecutionResult, type GraphQLFormattedError } from
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core'
 import { schema } from '../../src/schema/index.js'
 import { systemClock } from '../../src/domain/clock.js'
-import { DatabasePresence } from '../../src/presence/database-presence.js'
-import { LiveSessions } from '../../src/auth/live-sessions.js'
+import { loadConfig } from '../../src/config.js'
+import { createAppDeps } from '../../src/deps.js'
 import type { AppDeps, GraphQLContext, Viewer } from '../../src/context.js'
 import type { Database } from '../../src/db/database.js'
 import type { MemberLeftEvent, User } from '../../src/generated/prisma/client.js'
@@ -25,16 +25,18 @@ export function recordingFeed(): RecordingFeed {
   }
 }
 
-/** Deps for schema tests: the database's client, the system clock, a recording feed. */
+/**
+ * Deps for schema tests: the database's client, the system clock, a recording feed. Nothing
+ * is started (no dispatcher, no presence heartbeats); webhook hosts on loopback are allowed.
+ */
 export function testDeps(db: Database, overrides: Partial<AppDeps> = {}): AppDeps {
-  return {
+  const base = createAppDeps({
     prisma: db.prisma,
-    clock: systemClock,
-    memberLeft: recordingFeed() as unknown as AppDeps['memberLeft'],
-    liveSessions: new LiveSessions(),
-    presence: new DatabasePresence({ prisma: db.prisma, clock: systemClock }),
-    ...overrides,
-  }
+    clock: overrides.clock ?? systemClock,
+    webhooks: { ...loadConfig({}).webhooks, allowPrivate: true, serverKey: 'schema-tests-server-key' },
+  })
+  const deps: AppDeps = { ...base, memberLeft: recordingFeed() as unknown as AppDeps['memberLeft'], ...overrides }
+  return { ...deps, announceExits: overrides.announceExits ?? ((events) => events.length > 0 && deps.memberLeft.publish(events)) }
 }
 
 /** A signed-in user, as the auth layer would build it. */

@@ -12,6 +12,8 @@ import { openTestDatabase } from './database.js'
 import { openPrivateTestDatabase } from './private-database.js'
 
 export interface TestServer {
+  /** The server key (AUTH_SECRET), for a second instance over the same database. */
+  authSecret: string
   /** The GraphQL endpoint, http://127.0.0.1:<port>/graphql. */
   url: string
   /** ws://127.0.0.1:<port>/graphql. */
@@ -34,16 +36,36 @@ export async function startTestServer(
     privateDatabase?: boolean
     /** Another server's database: a second instance of the service (left open by stop()). */
     database?: Database
+    /** Environment settings (WEBHOOK_…, APP_ID); WEBHOOK_ALLOW_PRIVATE is true unless given. */
+    env?: Record<string, string>
+    /** Webhook dispatcher timings. */
+    webhooks?: Partial<Pick<AppDepsOptions['webhooks'], 'pollMs' | 'perEndpointConcurrency' | 'claimLeaseMs'>>
+    /** The server key (AUTH_SECRET); a second instance must share it to open sealed secrets. */
+    authSecret?: string
   } = {},
 ): Promise<TestServer> {
   const db = options.database ?? (options.privateDatabase ? await openPrivateTestDatabase() : await openTestDatabase())
-  const secret = randomBytes(32).toString('base64url')
+  const secret = options.authSecret ?? randomBytes(32).toString('base64url')
   // Through loadConfig, so settings added later get their defaults here too.
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory', AUTH_SECRET: secret, NODE_ENV: 'test' })
-  const deps = createAppDeps({ prisma: db.prisma, clock: options.clock, presence: options.presence })
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: 'memory',
+    AUTH_SECRET: secret,
+    NODE_ENV: 'test',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    ...options.env,
+  })
+  const deps = createAppDeps({
+    prisma: db.prisma,
+    clock: options.clock,
+    presence: options.presence,
+    webhooks: { ...config.webhooks, serverKey: secret, ...options.webhooks },
+  })
   const app = await buildApp({ config, deps, authSecret: secret, timings: { offlineSweepMs: 0, ...options.timings } })
   await app.start()
   return {
+    authSecret: secret,
     url: app.url,
     wsUrl: app.wsUrl,
     deps,

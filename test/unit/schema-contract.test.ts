@@ -5,7 +5,7 @@ import { schema } from '../../src/schema/index.js'
 
 // The contract parts this project implements, copied from the shared contract folder. Each
 // part extends the ones before it, so it is read together with them.
-const CONTRACT_PARTS = ['groups.graphql', 'chatrooms.graphql']
+const CONTRACT_PARTS = ['groups.graphql', 'chatrooms.graphql', 'webhooks.graphql']
 
 test.each(CONTRACT_PARTS)('the schema implements contract/%s (findBreakingChanges finds nothing)', (part) => {
   const upTo = CONTRACT_PARTS.slice(0, CONTRACT_PARTS.indexOf(part) + 1)

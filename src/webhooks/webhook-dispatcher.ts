@@ -1,0 +1,200 @@
+import type { PrismaClient, WebhookDelivery } from '../generated/prisma/client.js'
+import type { Clock } from '../domain/clock.js'
+import { postWebhook, type WebhookRequest, type WebhookResponse } from './http-sender.js'
+import { callbackUrl, memberExitCallback } from './member-exit-callback.js'
+import type { SecretBox } from './secret-box.js'
+import { webhookHeaders } from './signing.js'
+
+export interface WebhookDispatcherOptions {
+  prisma: PrismaClient
+  clock: Clock
+  secretBox: Pick<SecretBox, 'open'>
+  appId: string
+  timeoutMs: number
+  /** Seconds after each failed attempt; when they run out the delivery is DEAD. */
+  retryDelaysSeconds: number[]
+  allowPrivate: boolean
+  /** How often due deliveries (retries) are looked for; new exits also nudge(). */
+  pollMs?: number
+  /** Sends in flight per endpoint on this dispatcher, so one slow endpoint cannot take every slot. */
+  perEndpointConcurrency?: number
+  /** How long a claimed delivery stays with this dispatcher (database time); a crash lets it lapse. */
+  claimLeaseMs?: number
+  /** Replaces the HTTP POST (benchmarks); defaults to postWebhook. */
+  post?: (request: WebhookRequest) => Promise<WebhookResponse>
+  onError?: (error: unknown) => void
+}
+
+interface Claimed extends WebhookDelivery {
+  url: string
+  sealedSecret: string
+}
+
+/** Up to ±10% on each retry delay, so failures that happened together do not retry together. */
+const JITTER = 0.1
+const MAX_ERROR_LENGTH = 500
+
+/**
+ * Sends the outbox. Each pass claims due deliveries per endpoint (row locks that skip locked
+ * rows, then a lease, so several instances never hold one delivery at once), POSTs them with
+ * their per-attempt signature, and records each result for the attempt it claimed. A crash
+ * mid-send leaves the lease to lapse; the delivery is then claimed and sent again.
+ */
+export class WebhookDispatcher {
+  private readonly pollMs: number
+  private readonly perEndpoint: number
+  private readonly claimLeaseMs: number
+  private readonly post: (request: WebhookRequest) => Promise<WebhookResponse>
+  private readonly inFlight = new Map<string, number>()
+  private readonly sends = new Set<Promise<void>>()
+  private timer: NodeJS.Timeout | undefined
+  private passing: Promise<void> | null = null
+  private again = false
+  private stopped = false
+
+  constructor(private readonly options: WebhookDispatcherOptions) {
+    this.pollMs = options.pollMs ?? 1000
+    this.perEndpoint = options.perEndpointConcurrency ?? 8
+    this.claimLeaseMs = options.claimLeaseMs ?? options.timeoutMs + 30_000
+    this.post = options.post ?? ((request) => postWebhook(request, { timeoutMs: options.timeoutMs, allowPrivate: options.allowPrivate }))
+  }
+
+  start(): void {
+    this.stopped = false
+    this.timer = setInterval(() => this.nudge(), this.pollMs)
+    this.timer.unref()
+    this.nudge()
+  }
+
+  /** Stops claiming and waits for the sends in flight to finish and be recorded. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearInterval(this.timer)
+    await this.passing
+    while (this.sends.size > 0) await Promise.allSettled([...this.sends])
+  }
+
+  /** Looks for due deliveries now (new exits committed, a redelivery asked for). */
+  nudge(): void {
+    if (this.stopped) return
+    if (this.passing) {
+      this.again = true
+      return
+    }
+    this.passing = this.pass()
+      .catch((error) => (this.options.onError ?? ((e) => console.error('webhook dispatch failed', e)))(error))
+      .finally(() => {
+        this.passing = null
+        if (this.again) {
+          this.again = false
+          this.nudge()
+        }
+      })
+  }
+
+  /** One pass, then waits for the sends it started (tests and benchmarks). Returns how many it claimed. */
+  async dispatchOnce(): Promise<number> {
+    const started = await this.claimAndSend()
+    await Promise.allSettled(started)
+    return started.length
+  }
+
+  private async pass(): Promise<void> {
+    await this.claimAndSend()
+  }
+
+  private async claimAndSend(): Promise<Promise<void>[]> {
+    const { prisma, clock } = this.options
+    const now = clock.now()
+    const due = await prisma.$queryRawUnsafe<{ endpointId: string }[]>(
+      `SELECT DISTINCT d."endpointId" FROM "WebhookDelivery" d JOIN "WebhookEndpoint" e ON e.id = d."endpointId"
+        WHERE e.enabled AND d.status = 'PENDING' AND d."nextAttemptAt" <= $1
+          AND (d."claimedUntil" IS NULL OR d."claimedUntil" < now())`,
+      now,
+    )
+    const started: Promise<void>[] = []
+    for (const { endpointId } of due) {
+      const free = this.perEndpoint - (this.inFlight.get(endpointId) ?? 0)
+      if (free <= 0 || this.stopped) continue
+      for (const delivery of await this.claim(endpointId, free, now)) started.push(this.track(this.send(delivery)))
+    }
+    return started
+  }
+
+  private async claim(endpointId: string, limit: number, now: Date): Promise<Claimed[]> {
+    return this.options.prisma.$queryRawUnsafe<Claimed[]>(
+      `WITH picked AS (
+         SELECT d.id FROM "WebhookDelivery" d
+          WHERE d."endpointId" = $1 AND d.status = 'PENDING' AND d."nextAttemptAt" <= $2
+            AND (d."claimedUntil" IS NULL OR d."claimedUntil" < now())
+          ORDER BY d."nextAttemptAt", d.id
+          LIMIT $3::int
+            FOR UPDATE SKIP LOCKED)
+       UPDATE "WebhookDelivery" d
+          SET "claimedUntil" = now() + make_interval(secs => $4::float8), attempts = d.attempts + 1
+         FROM picked, "WebhookEndpoint" e
+        WHERE d.id = picked.id AND e.id = d."endpointId" AND e.enabled
+      RETURNING d.*, e.url, e."sealedSecret"`,
+      endpointId,
+      now,
+      limit,
+      this.claimLeaseMs / 1000,
+    )
+  }
+
+  private track(send: Promise<void>): Promise<void> {
+    const settled = send.catch((error) => (this.options.onError ?? ((e) => console.error('webhook delivery could not be recorded', e)))(error))
+    this.sends.add(settled)
+    void settled.finally(() => this.sends.delete(settled))
+    return settled
+  }
+
+  private async send(delivery: Claimed): Promise<void> {
+    const { prisma, clock, secretBox, appId } = this.options
+    this.inFlight.set(delivery.endpointId, (this.inFlight.get(delivery.endpointId) ?? 0) + 1)
+    try {
+      const event = await prisma.memberLeftEvent.findUniqueOrThrow({ where: { id: delivery.eventId } })
+      const group = event.groupGuid ? await prisma.group.findUnique({ where: { guid: event.groupGuid }, select: { type: true } }) : null
+      const body = JSON.stringify(memberExitCallback(event, group?.type ?? null))
+      const headers = webhookHeaders(secretBox.open(delivery.sealedSecret), { id: delivery.id, timestamp: clock.now(), body })
+      const response = await this.post({ url: callbackUrl(delivery.url, appId), headers, body })
+      await this.record(delivery, response)
+    } catch (error) {
+      await this.record(delivery, { ok: false, statusCode: null, error: `could not send: ${(error as Error).message}`, body: '' })
+    } finally {
+      this.inFlight.set(delivery.endpointId, (this.inFlight.get(delivery.endpointId) ?? 1) - 1)
+      // A freed slot may unblock this endpoint's backlog.
+      this.nudge()
+    }
+  }
+
+  /** Records the attempt's result, unless the delivery has been claimed again since (redelivered). */
+  private async record(delivery: Claimed, response: WebhookResponse): Promise<void> {
+    const now = this.options.clock.now()
+    const common = { lastStatusCode: response.statusCode, claimedUntil: null }
+    const where = { id: delivery.id, attempts: delivery.attempts }
+    if (response.ok) {
+      await this.options.prisma.webhookDelivery.updateMany({
+        where,
+        data: { ...common, status: 'SUCCEEDED', lastError: null, deliveredAt: now, nextAttemptAt: null },
+      })
+      return
+    }
+    const delays = this.options.retryDelaysSeconds
+    const lastError = describeFailure(response)
+    if (delivery.attempts > delays.length) {
+      await this.options.prisma.webhookDelivery.updateMany({ where, data: { ...common, status: 'DEAD', lastError, nextAttemptAt: null } })
+      return
+    }
+    const delayMs = delays[delivery.attempts - 1] * 1000 * (1 + (Math.random() * 2 - 1) * JITTER)
+    await this.options.prisma.webhookDelivery.updateMany({
+      where,
+      data: { ...common, status: 'PENDING', lastError, nextAttemptAt: new Date(now.getTime() + delayMs) },
+    })
+  }
+}
+
+function describeFailure(response: WebhookResponse): string {
+  const detail = response.body ? `${response.error ?? 'failed'}: ${response.body}` : (response.error ?? 'failed')
+  return detail.length > MAX_ERROR_LENGTH ? `${detail.slice(0, MAX_ERROR_LENGTH - 1)}…` : detail
+}
