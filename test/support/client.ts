@@ -35,7 +35,8 @@ export function testDeps(db: Database, overrides: Partial<AppDeps> = {}): AppDep
     clock: overrides.clock ?? systemClock,
     webhooks: { ...loadConfig({}).webhooks, allowPrivate: true, serverKey: 'schema-tests-server-key' },
   })
-  const deps: AppDeps = { ...base, memberLeft: recordingFeed() as unknown as AppDeps['memberLeft'], ...overrides }
+  const idle: AppDeps['webhookDispatcher'] = { start: () => {}, stop: async () => {}, nudge: () => {} }
+  const deps: AppDeps = { ...base, memberLeft: recordingFeed() as unknown as AppDeps['memberLeft'], webhookDispatcher: idle, ...overrides }
   return { ...deps, announceExits: overrides.announceExits ?? ((events) => events.length > 0 && deps.memberLeft.publish(events)) }
 }
 
