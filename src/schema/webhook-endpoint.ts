@@ -25,7 +25,7 @@ const deliveriesConnection = prismaConnectionHelpers(builder, WebhookDeliveryRef
   // Newest first: what an operator looks at.
   query: (args) => ({
     where: args.status ? { status: args.status } : {},
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] as Prisma.WebhookDeliveryOrderByWithRelationInput,
+    orderBy: [{ createdAt: 'desc' }, { eventId: 'desc' }, { id: 'desc' }] as Prisma.WebhookDeliveryOrderByWithRelationInput,
   }),
 })
 
