@@ -94,14 +94,31 @@ export async function postWebhook(request: WebhookRequest, options: PostWebhookO
     lookup: guardedLookup(allowPrivate),
   }
 
-  return new Promise<WebhookResponse>((resolve) => {
+  const started = Date.now()
+  const first = await exchange(url, requestOptions, request.body, timeoutMs, maxBodyBytes, hostname)
+  if (!first.staleSocket) return first.response
+  // A kept-alive connection the receiver had already closed: nothing was received, so sending
+  // again on a fresh connection is safe (Node's documented pattern for reusedSocket).
+  return (await exchange(url, requestOptions, request.body, Math.max(1, timeoutMs - (Date.now() - started)), maxBodyBytes, hostname)).response
+}
+
+function exchange(
+  url: URL,
+  requestOptions: RequestOptions,
+  requestBody: string,
+  timeoutMs: number,
+  maxBodyBytes: number,
+  hostname: string,
+): Promise<{ response: WebhookResponse; staleSocket: boolean }> {
+  const failure = (error: string, statusCode: number | null = null, body = ''): WebhookResponse => ({ ok: false, statusCode, error, body })
+  return new Promise((resolve) => {
     let statusCode: number | null = null
     let settled = false
-    const settle = (response: WebhookResponse) => {
+    const settle = (response: WebhookResponse, staleSocket = false) => {
       if (settled) return
       settled = true
       clearTimeout(deadline)
-      resolve(response)
+      resolve({ response, staleSocket })
     }
 
     let req: ReturnType<typeof httpRequest>
@@ -110,7 +127,7 @@ export async function postWebhook(request: WebhookRequest, options: PostWebhookO
     } catch (error) {
       // Synchronous failures are invalid headers; node's messages can quote a header value, and the
       // headers carry the signature, so only the code is kept.
-      resolve(failure(`invalid request (${(error as NodeJS.ErrnoException).code ?? 'unknown'})`))
+      resolve({ response: failure(`invalid request (${(error as NodeJS.ErrnoException).code ?? 'unknown'})`), staleSocket: false })
       return
     }
 
@@ -120,7 +137,10 @@ export async function postWebhook(request: WebhookRequest, options: PostWebhookO
     }, timeoutMs)
 
     // Stays attached after settling: destroying the request can still emit an error.
-    req.on('error', (error) => settle(failure(describeError(error, hostname), statusCode)))
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && statusCode === null && error.code === 'ECONNRESET'
+      settle(failure(describeError(error, hostname), statusCode), stale)
+    })
     req.on('response', (res) => {
       statusCode = res.statusCode ?? null
       readBody(res, maxBodyBytes, (outcome) => {
@@ -128,7 +148,7 @@ export async function postWebhook(request: WebhookRequest, options: PostWebhookO
         else settle(failure('connection closed while reading the response', statusCode, outcome.body))
       })
     })
-    req.end(request.body)
+    req.end(requestBody)
   })
 }
 

@@ -1,4 +1,4 @@
-import type { PrismaClient, WebhookDelivery } from '../generated/prisma/client.js'
+import type { GroupType, MemberLeftEvent, PrismaClient, WebhookDelivery } from '../generated/prisma/client.js'
 import type { Clock } from '../domain/clock.js'
 import { postWebhook, type WebhookRequest, type WebhookResponse } from './http-sender.js'
 import { callbackUrl, memberExitCallback } from './member-exit-callback.js'
@@ -25,9 +25,26 @@ export interface WebhookDispatcherOptions {
   onError?: (error: unknown) => void
 }
 
+/** A claimed delivery with what sending it needs, read by the claim itself. */
 interface Claimed extends WebhookDelivery {
   url: string
   sealedSecret: string
+  event: MemberLeftEvent
+  groupType: GroupType | null
+}
+
+interface ClaimedRow extends WebhookDelivery {
+  url: string
+  sealedSecret: string
+  groupType: GroupType | null
+  e_exitType: MemberLeftEvent['exitType']
+  e_reason: MemberLeftEvent['reason']
+  e_groupGuid: string | null
+  e_chatRoomId: string | null
+  e_memberUids: string[]
+  e_operatorUid: string | null
+  e_operatorSub: string | null
+  e_occurredAt: Date
 }
 
 /** Up to ±10% on each retry delay, so failures that happened together do not retry together. */
@@ -50,7 +67,7 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined
   private passing: Promise<void> | null = null
   private again = false
-  private stopped = false
+  private running = false
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.pollMs = options.pollMs ?? 1000
@@ -60,7 +77,7 @@ export class WebhookDispatcher {
   }
 
   start(): void {
-    this.stopped = false
+    this.running = true
     this.timer = setInterval(() => this.nudge(), this.pollMs)
     this.timer.unref()
     this.nudge()
@@ -68,7 +85,7 @@ export class WebhookDispatcher {
 
   /** Stops claiming and waits for the sends in flight to finish and be recorded. */
   async stop(): Promise<void> {
-    this.stopped = true
+    this.running = false
     clearInterval(this.timer)
     await this.passing
     while (this.sends.size > 0) await Promise.allSettled([...this.sends])
@@ -76,7 +93,7 @@ export class WebhookDispatcher {
 
   /** Looks for due deliveries now (new exits committed, a redelivery asked for). */
   nudge(): void {
-    if (this.stopped) return
+    if (!this.running) return
     if (this.passing) {
       this.again = true
       return
@@ -92,7 +109,10 @@ export class WebhookDispatcher {
       })
   }
 
-  /** One pass, then waits for the sends it started (tests and benchmarks). Returns how many it claimed. */
+  /**
+   * One pass, then waits for the sends it started: for a dispatcher that was not started (tests).
+   * Returns how many deliveries it claimed.
+   */
   async dispatchOnce(): Promise<number> {
     const started = await this.claimAndSend()
     await Promise.allSettled(started)
@@ -114,15 +134,34 @@ export class WebhookDispatcher {
     )
     const started: Promise<void>[] = []
     for (const { endpointId } of due) {
-      const free = this.perEndpoint - (this.inFlight.get(endpointId) ?? 0)
-      if (free <= 0 || this.stopped) continue
-      for (const delivery of await this.claim(endpointId, free, now)) started.push(this.track(this.send(delivery)))
+      started.push(...(await this.fill(endpointId, now)))
     }
     return started
   }
 
+  /** Claims up to the endpoint's free slots and starts sending them. */
+  private async fill(endpointId: string, now: Date): Promise<Promise<void>[]> {
+    const free = this.perEndpoint - (this.inFlight.get(endpointId) ?? 0)
+    if (free <= 0) return []
+    // The slots are taken before the claim, so two fills of one endpoint cannot both use them.
+    this.adjustInFlight(endpointId, free)
+    let claimed: Claimed[] = []
+    try {
+      claimed = await this.claim(endpointId, free, now)
+    } finally {
+      this.adjustInFlight(endpointId, claimed.length - free)
+    }
+    return claimed.map((delivery) => this.track(this.send(delivery)))
+  }
+
+  private adjustInFlight(endpointId: string, by: number): void {
+    const count = (this.inFlight.get(endpointId) ?? 0) + by
+    if (count > 0) this.inFlight.set(endpointId, count)
+    else this.inFlight.delete(endpointId)
+  }
+
   private async claim(endpointId: string, limit: number, now: Date): Promise<Claimed[]> {
-    return this.options.prisma.$queryRawUnsafe<Claimed[]>(
+    const rows = await this.options.prisma.$queryRawUnsafe<ClaimedRow[]>(
       `WITH picked AS (
          SELECT d.id FROM "WebhookDelivery" d
           WHERE d."endpointId" = $1 AND d.status = 'PENDING' AND d."nextAttemptAt" <= $2
@@ -132,14 +171,31 @@ export class WebhookDispatcher {
             FOR UPDATE SKIP LOCKED)
        UPDATE "WebhookDelivery" d
           SET "claimedUntil" = now() + make_interval(secs => $4::float8), attempts = d.attempts + 1
-         FROM picked, "WebhookEndpoint" e
-        WHERE d.id = picked.id AND e.id = d."endpointId" AND e.enabled
-      RETURNING d.*, e.url, e."sealedSecret"`,
+         FROM picked, "WebhookEndpoint" e, "MemberLeftEvent" ev LEFT JOIN "Group" g ON g.guid = ev."groupGuid"
+        WHERE d.id = picked.id AND e.id = d."endpointId" AND e.enabled AND ev.id = d."eventId"
+      RETURNING d.*, e.url, e."sealedSecret", g.type AS "groupType",
+                ev."exitType" AS "e_exitType", ev.reason AS "e_reason", ev."groupGuid" AS "e_groupGuid",
+                ev."chatRoomId" AS "e_chatRoomId", ev."memberUids" AS "e_memberUids", ev."operatorUid" AS "e_operatorUid",
+                ev."operatorSub" AS "e_operatorSub", ev."occurredAt" AS "e_occurredAt"`,
       endpointId,
       now,
       limit,
       this.claimLeaseMs / 1000,
     )
+    return rows.map((row) => ({
+      ...row,
+      event: {
+        id: row.eventId,
+        exitType: row.e_exitType,
+        reason: row.e_reason,
+        groupGuid: row.e_groupGuid,
+        chatRoomId: row.e_chatRoomId,
+        memberUids: row.e_memberUids,
+        operatorUid: row.e_operatorUid,
+        operatorSub: row.e_operatorSub,
+        occurredAt: row.e_occurredAt,
+      },
+    }))
   }
 
   private track(send: Promise<void>): Promise<void> {
@@ -150,21 +206,18 @@ export class WebhookDispatcher {
   }
 
   private async send(delivery: Claimed): Promise<void> {
-    const { prisma, clock, secretBox, appId } = this.options
-    this.inFlight.set(delivery.endpointId, (this.inFlight.get(delivery.endpointId) ?? 0) + 1)
+    const { clock, secretBox, appId } = this.options
     try {
-      const event = await prisma.memberLeftEvent.findUniqueOrThrow({ where: { id: delivery.eventId } })
-      const group = event.groupGuid ? await prisma.group.findUnique({ where: { guid: event.groupGuid }, select: { type: true } }) : null
-      const body = JSON.stringify(memberExitCallback(event, group?.type ?? null))
+      const body = JSON.stringify(memberExitCallback(delivery.event, delivery.groupType))
       const headers = webhookHeaders(secretBox.open(delivery.sealedSecret), { id: delivery.id, timestamp: clock.now(), body })
       const response = await this.post({ url: callbackUrl(delivery.url, appId), headers, body })
       await this.record(delivery, response)
     } catch (error) {
       await this.record(delivery, { ok: false, statusCode: null, error: `could not send: ${(error as Error).message}`, body: '' })
     } finally {
-      this.inFlight.set(delivery.endpointId, (this.inFlight.get(delivery.endpointId) ?? 1) - 1)
-      // A freed slot may unblock this endpoint's backlog.
-      this.nudge()
+      this.adjustInFlight(delivery.endpointId, -1)
+      // The freed slot takes the endpoint's next due delivery, if any.
+      if (this.running) void this.track(this.fill(delivery.endpointId, this.options.clock.now()).then(() => undefined))
     }
   }
 
@@ -172,7 +225,9 @@ export class WebhookDispatcher {
   private async record(delivery: Claimed, response: WebhookResponse): Promise<void> {
     const now = this.options.clock.now()
     const common = { lastStatusCode: response.statusCode, claimedUntil: null }
-    const where = { id: delivery.id, attempts: delivery.attempts }
+    // This attempt's claim still stands: not claimed again since (attempts) nor redelivered
+    // (redeliverWebhook clears claimedUntil).
+    const where = { id: delivery.id, attempts: delivery.attempts, claimedUntil: { not: null } }
     if (response.ok) {
       await this.options.prisma.webhookDelivery.updateMany({
         where,
