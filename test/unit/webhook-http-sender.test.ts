@@ -180,3 +180,17 @@ test('consecutive posts to one receiver reuse the connection', async () => {
   expect(server.requests).toHaveLength(5)
   expect(server.connections).toBe(1)
 })
+
+test('a kept-alive connection the receiver closed before it was reused is retried once on a new one', async () => {
+  const sockets = new Set<import('node:net').Socket>()
+  const server = await receiver((_req, res) => res.writeHead(200).end('ok'))
+  servers.at(-1)!.on('connection', (socket) => sockets.add(socket))
+  expect((await postWebhook(webhook(`${server.url}/hook`), allowPrivate)).ok).toBe(true)
+  // The receiver drops its idle connection and, in the same tick (before this process has seen
+  // the close), the next POST takes that connection from the pool.
+  sockets.forEach((socket) => socket.destroy())
+  const response = await postWebhook(webhook(`${server.url}/hook`), allowPrivate)
+  expect(response).toEqual({ ok: true, statusCode: 200, error: null, body: 'ok' })
+  expect(server.requests).toHaveLength(2)
+  expect(server.connections).toBe(2)
+})
