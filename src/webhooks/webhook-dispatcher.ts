@@ -62,6 +62,7 @@ export class WebhookDispatcher {
   private readonly perEndpoint: number
   private readonly claimLeaseMs: number
   private readonly post: (request: WebhookRequest) => Promise<WebhookResponse>
+  private readonly onError: (error: unknown) => void
   private readonly inFlight = new Map<string, number>()
   private readonly sends = new Set<Promise<void>>()
   private timer: NodeJS.Timeout | undefined
@@ -73,6 +74,7 @@ export class WebhookDispatcher {
     this.pollMs = options.pollMs ?? 1000
     this.perEndpoint = options.perEndpointConcurrency ?? 8
     this.claimLeaseMs = options.claimLeaseMs ?? options.timeoutMs + 30_000
+    this.onError = options.onError ?? ((error) => console.error('webhook dispatch failed', error))
     this.post = options.post ?? ((request) => postWebhook(request, { timeoutMs: options.timeoutMs, allowPrivate: options.allowPrivate }))
   }
 
@@ -98,8 +100,8 @@ export class WebhookDispatcher {
       this.again = true
       return
     }
-    this.passing = this.pass()
-      .catch((error) => (this.options.onError ?? ((e) => console.error('webhook dispatch failed', e)))(error))
+    this.passing = this.claimAndSend()
+      .then(() => undefined, this.onError)
       .finally(() => {
         this.passing = null
         if (this.again) {
@@ -117,10 +119,6 @@ export class WebhookDispatcher {
     const started = await this.claimAndSend()
     await Promise.allSettled(started)
     return started.length
-  }
-
-  private async pass(): Promise<void> {
-    await this.claimAndSend()
   }
 
   private async claimAndSend(): Promise<Promise<void>[]> {
@@ -199,7 +197,7 @@ export class WebhookDispatcher {
   }
 
   private track(send: Promise<void>): Promise<void> {
-    const settled = send.catch((error) => (this.options.onError ?? ((e) => console.error('webhook delivery could not be recorded', e)))(error))
+    const settled = send.catch(this.onError)
     this.sends.add(settled)
     void settled.finally(() => this.sends.delete(settled))
     return settled
@@ -223,30 +221,26 @@ export class WebhookDispatcher {
 
   /** Records the attempt's result, unless the delivery has been claimed again since (redelivered). */
   private async record(delivery: Claimed, response: WebhookResponse): Promise<void> {
-    const now = this.options.clock.now()
-    const common = { lastStatusCode: response.statusCode, claimedUntil: null }
-    // This attempt's claim still stands: not claimed again since (attempts) nor redelivered
-    // (redeliverWebhook clears claimedUntil).
-    const where = { id: delivery.id, attempts: delivery.attempts, claimedUntil: { not: null } }
-    if (response.ok) {
-      await this.options.prisma.webhookDelivery.updateMany({
-        where,
-        data: { ...common, status: 'SUCCEEDED', lastError: null, deliveredAt: now, nextAttemptAt: null },
-      })
-      return
-    }
-    const delays = this.options.retryDelaysSeconds
-    const lastError = describeFailure(response)
-    if (delivery.attempts > delays.length) {
-      await this.options.prisma.webhookDelivery.updateMany({ where, data: { ...common, status: 'DEAD', lastError, nextAttemptAt: null } })
-      return
-    }
-    const delayMs = delays[delivery.attempts - 1] * 1000 * (1 + (Math.random() * 2 - 1) * JITTER)
     await this.options.prisma.webhookDelivery.updateMany({
-      where,
-      data: { ...common, status: 'PENDING', lastError, nextAttemptAt: new Date(now.getTime() + delayMs) },
+      // This attempt's claim still stands: not claimed again since (attempts) nor redelivered
+      // (redeliverWebhook clears claimedUntil).
+      where: { id: delivery.id, attempts: delivery.attempts, claimedUntil: { not: null } },
+      data: {
+        lastStatusCode: response.statusCode,
+        claimedUntil: null,
+        ...afterAttempt(delivery.attempts, response, this.options.retryDelaysSeconds, this.options.clock.now()),
+      },
     })
   }
+}
+
+/** Where a delivery stands after its attempt number `attempts`: done, DEAD, or due again after the next delay. */
+function afterAttempt(attempts: number, response: WebhookResponse, delaysSeconds: number[], now: Date) {
+  if (response.ok) return { status: 'SUCCEEDED' as const, lastError: null, deliveredAt: now, nextAttemptAt: null }
+  const lastError = describeFailure(response)
+  if (attempts > delaysSeconds.length) return { status: 'DEAD' as const, lastError, nextAttemptAt: null }
+  const delayMs = delaysSeconds[attempts - 1] * 1000 * (1 + (Math.random() * 2 - 1) * JITTER)
+  return { status: 'PENDING' as const, lastError, nextAttemptAt: new Date(now.getTime() + delayMs) }
 }
 
 function describeFailure(response: WebhookResponse): string {

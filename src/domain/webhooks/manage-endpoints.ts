@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import type { WebhookEndpoint } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
-import { InsufficientScopeError, InvalidInputError, WebhookNotFoundError } from '../errors.js'
+import { InsufficientScopeError, WebhookNotFoundError } from '../errors.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
+import { requireId } from '../validation.js'
 import type { WebhookEndpointDeps } from './webhook-deps.js'
 import { requireWebhookUrl } from './webhook-url.js'
 
 function requireAppAdmin(actor: Actor): void {
   if (!actor.isAppAdmin) throw new InsufficientScopeError('only the app admin manages webhook endpoints')
-}
-
-function requireEndpointId(id: string): string {
-  if (id.length < 1 || id.length > 100) throw new InvalidInputError('id', 'must be 1–100 characters')
-  return id
 }
 
 async function lockEndpoint(tx: Tx, id: string): Promise<void> {
@@ -53,7 +49,7 @@ export async function updateWebhookEndpoint(
   input: { id: string; url?: string | null; enabled?: boolean | null },
 ): Promise<Outcome<{ endpoint: WebhookEndpoint }>> {
   requireAppAdmin(actor)
-  const id = requireEndpointId(input.id)
+  const id = requireId('id', input.id)
   const url = input.url == null ? undefined : await requireWebhookUrl(deps, 'url', input.url)
   return inTransaction(deps, async (tx) => {
     await lockEndpoint(tx, id)
@@ -65,7 +61,7 @@ export async function updateWebhookEndpoint(
 /** Deletes the endpoint with its deliveries: pending ones are never sent. */
 export async function deleteWebhookEndpoint(deps: WebhookEndpointDeps, actor: Actor, input: { id: string }): Promise<Outcome<{ id: string }>> {
   requireAppAdmin(actor)
-  const id = requireEndpointId(input.id)
+  const id = requireId('id', input.id)
   return inTransaction(deps, async (tx) => {
     await lockEndpoint(tx, id)
     await tx.webhookEndpoint.delete({ where: { id } })
@@ -80,7 +76,7 @@ export async function rotateWebhookSecret(
   input: { id: string },
 ): Promise<Outcome<{ endpoint: WebhookEndpoint; secret: string }>> {
   requireAppAdmin(actor)
-  const id = requireEndpointId(input.id)
+  const id = requireId('id', input.id)
   const secret = deps.webhookSecrets.generate()
   return inTransaction(deps, async (tx) => {
     await lockEndpoint(tx, id)

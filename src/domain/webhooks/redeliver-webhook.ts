@@ -1,8 +1,9 @@
 import type { WebhookDelivery } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
-import { InsufficientScopeError, InvalidInputError, WebhookNotFoundError } from '../errors.js'
+import { InsufficientScopeError, WebhookNotFoundError } from '../errors.js'
 import { inTransaction, type Outcome } from '../transaction.js'
+import { requireId } from '../validation.js'
 
 /**
  * Makes a delivery due now, whatever its status (a DEAD one gets one more attempt; more only
@@ -11,8 +12,7 @@ import { inTransaction, type Outcome } from '../transaction.js'
  */
 export function redeliverWebhook(deps: DomainDeps, actor: Actor, input: { deliveryId: string }): Promise<Outcome<{ delivery: WebhookDelivery }>> {
   if (!actor.isAppAdmin) throw new InsufficientScopeError('only the app admin redelivers webhooks')
-  const id = input.deliveryId
-  if (id.length < 1 || id.length > 100) throw new InvalidInputError('deliveryId', 'must be 1–100 characters')
+  const id = requireId('deliveryId', input.deliveryId)
   return inTransaction(deps, async (tx) => {
     const updated = await tx.webhookDelivery.updateMany({
       where: { id },
