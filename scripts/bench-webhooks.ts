@@ -68,6 +68,7 @@ async function baseline(receiver: Receiver, count: number, options: { warmUp?: b
   const secret = generateWebhookSecret()
   const event: MemberLeftEvent = {
     id: 1n,
+    txid: 1n,
     exitType: 'QUIT',
     reason: 'LEFT_BY_OWN_CHOICE',
     groupGuid: 'g_bench',

@@ -3,6 +3,8 @@ import type { Config } from './config.js'
 import type { AppDeps } from './context.js'
 import { systemClock, type Clock } from './domain/clock.js'
 import { MemberLeftFeed } from './events/member-left-feed.js'
+import { prismaExitLog } from './domain/exits/exit-log.js'
+import { wroteWebhookDeliveries } from './domain/exits/record-exit.js'
 import { LiveSessions } from './auth/live-sessions.js'
 import { DatabasePresence, type DatabasePresenceOptions } from './presence/database-presence.js'
 import { assertAllowedHost } from './webhooks/address-policy.js'
@@ -22,7 +24,7 @@ export interface AppDepsOptions {
 
 /** Wires the long-lived services once per process (or per test server). */
 export function createAppDeps({ prisma, clock = systemClock, presence, webhooks }: AppDepsOptions): AppDeps {
-  const memberLeft = new MemberLeftFeed(prisma)
+  const memberLeft = new MemberLeftFeed(prismaExitLog(prisma))
   const secretBox = new SecretBox(webhooks.serverKey)
   const webhookDispatcher = new WebhookDispatcher({ prisma, clock, secretBox, ...webhooks })
   return {
@@ -37,7 +39,7 @@ export function createAppDeps({ prisma, clock = systemClock, presence, webhooks 
     announceExits: (events) => {
       if (events.length === 0) return
       memberLeft.publish(events)
-      webhookDispatcher.nudge()
+      if (events.some(wroteWebhookDeliveries)) webhookDispatcher.nudge()
     },
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import { PrismaClient } from '../generated/prisma/client.js'
 import { applyMigrations } from './migration-engine.js'
@@ -16,6 +17,40 @@ export interface DatabaseOptions {
   dataDir: string
   /** Called with each SQL statement the client sends (tests count them). */
   onQuery?: (sql: string) => void
+  /**
+   * PostgreSQL only: called with every query the driver sends, BEGIN included (Prisma's
+   * query log leaves BEGIN out). Each is one round trip.
+   */
+  onRoundTrip?: (sql: string) => void
+}
+
+/**
+ * Every connection of the service says who it is: the exit log's read horizon counts only the
+ * open transactions of connections with the reader's own application_name (exit-log.ts), so
+ * another client's long transaction does not hold live delivery back. A session left idle
+ * inside a transaction (a stalled or partitioned server) is ended, which bounds how long one
+ * of our own transactions can hold the horizon.
+ */
+export const APPLICATION_NAME = 'departures'
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 5000
+
+function postgresPool(url: string, onRoundTrip?: (sql: string) => void): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    application_name: APPLICATION_NAME,
+    options: `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+  })
+  if (onRoundTrip) {
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown
+      ;(client as { query: unknown }).query = (...args: unknown[]) => {
+        const first = args[0]
+        onRoundTrip(typeof first === 'string' ? first : String((first as { text?: string }).text))
+        return query(...args)
+      }
+    })
+  }
+  return pool
 }
 
 export interface Database {
@@ -81,7 +116,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const log = options.onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined
   if (options.databaseUrl) {
     const url = options.databaseUrl
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }), log: log ? [...log] : [] })
+    const adapter = new PrismaPg(postgresPool(url, options.onRoundTrip), { disposeExternalPool: true })
+    const prisma = new PrismaClient({ adapter, log: log ? [...log] : [] })
     if (options.onQuery) prisma.$on('query' as never, (e: { query: string }) => options.onQuery!(e.query))
     return {
       prisma,

@@ -1,13 +1,14 @@
-import type { MemberLeftEvent, Prisma, PrismaClient } from '../generated/prisma/client.js'
+import type { MemberLeftEvent, Prisma } from '../generated/prisma/client.js'
+import { EXIT_LOG_START, isAfter, laterOf, positionOf, type ExitLog, type ExitLogPosition } from '../domain/exits/exit-log.js'
 import { InProcessNotifier, type Notifier } from './notifier.js'
 
 /** What a subscriber wants done with one event. */
 export type FeedDecision = 'deliver' | 'deliver-and-complete' | 'skip'
 
 export interface FeedSubscribeOptions {
-  /** Replay stored events with an id above this cursor first. Without it, start at the feed's position. */
-  after?: bigint
-  /** Called once per event, in id order. Defaults to delivering everything. */
+  /** Replay stored events after this position first. Without it, start at the feed's position. */
+  after?: ExitLogPosition
+  /** Called once per event, in order. Defaults to delivering everything. */
   filter?: (event: MemberLeftEvent) => FeedDecision
   /**
    * Narrows the stored reads (replay) in SQL. It must select the events `filter` does not skip;
@@ -27,20 +28,25 @@ export interface MemberLeftFeedOptions {
   pollIntervalMs?: number
   /** Retry delay after a failed catch-up read. */
   retryDelayMs?: number
+  /**
+   * First delay before reading again while an announced event is still above the read horizon
+   * (another transaction of this service that started writing earlier is still open); it
+   * doubles up to 100 ms.
+   */
+  horizonRetryMs?: number
   onError?: (error: unknown) => void
 }
 
-type Store = Pick<PrismaClient, 'memberLeftEvent'>
-
 /**
- * Committed exits, to every subscriber, in commit order, exactly once.
+ * Committed exits, to every subscriber, in the exit log's order, exactly once.
  *
- * recordExit hands out ids under a lock held to commit, so id order is commit order and any
- * read sees a prefix of the committed ids. The feed therefore never trusts what `publish` is
- * given: a publish only says "read past lastDispatchedId". One catch-up read per burst (at most
- * one in flight, one more if prompted during it) fetches the new rows, and each row object is
- * handed to every subscriber: one read and one row per event per server, not per subscriber.
- * Late, repeated or reordered notifications cannot reorder or repeat events.
+ * Events are read in (txid, id) order and only below the read horizon (ExitLog.horizon), so
+ * every read sees a prefix of the order that can no longer grow in the middle. The feed never
+ * trusts what `publish` is given: a publish only says "read past lastDispatched". One catch-up
+ * read per burst (at most one in flight, one more if prompted during it) fetches the new rows,
+ * and each row object is handed to every subscriber: one read and one row per event per server,
+ * not per subscriber. Late, repeated or reordered notifications cannot reorder or repeat events.
+ * With no subscriber the feed reads nothing at all.
  */
 export class MemberLeftFeed {
   private readonly notifier: Notifier
@@ -50,21 +56,26 @@ export class MemberLeftFeed {
   readonly maxBuffered: number
   private readonly options: MemberLeftFeedOptions
 
-  private lastDispatchedId: bigint | null = null
-  private starting: Promise<bigint> | null = null
-  /** Highest id announced since the last read started; 'unknown' when a notification had no id. */
-  private pending: bigint | 'unknown' | null = null
+  /** Null while nobody subscribes: the next position() reads the horizon afresh. */
+  private lastDispatched: ExitLogPosition | null = null
+  private starting: Promise<ExitLogPosition> | null = null
+  /** Latest position announced since the last read started; 'unknown' when a notification had none. */
+  private pending: ExitLogPosition | 'unknown' | null = null
+  /** Latest position announced and not yet dispatched (it may still be above the horizon). */
+  private announced: ExitLogPosition | null = null
   /** Set synchronously around catchUp, so a prompt arriving as a read ends always starts another. */
   private reading = false
   private inFlight: Promise<void> = Promise.resolve()
   private retryTimer: NodeJS.Timeout | null = null
+  private horizonTimer: NodeJS.Timeout | null = null
+  private horizonDelayMs: number
   private pollTimer: NodeJS.Timeout | null = null
   private closed = false
   private readonly subscribers = new Set<FeedSubscription>()
   private registrations = 0
 
   constructor(
-    readonly prisma: Store,
+    readonly log: ExitLog,
     options: MemberLeftFeedOptions = {},
   ) {
     this.options = options
@@ -72,16 +83,21 @@ export class MemberLeftFeed {
     this.ownsNotifier = !options.notifier
     this.pageSize = options.pageSize ?? 500
     this.maxBuffered = options.maxBuffered ?? 1000
-    this.stopListening = this.notifier.onNotify((maxId) => this.prompt(maxId))
+    this.horizonDelayMs = options.horizonRetryMs ?? 2
+    this.stopListening = this.notifier.onNotify((position) => this.prompt(position))
+    if (options.pollIntervalMs) {
+      this.pollTimer = setInterval(() => this.prompt(undefined), options.pollIntervalMs)
+      this.pollTimer.unref()
+    }
   }
 
   /** Announces committed events. Call it after commit; it never waits and never throws. */
   publish(events: readonly MemberLeftEvent[]): void {
     if (this.closed || events.length === 0) return
-    let maxId = events[0].id
-    for (const event of events) if (event.id > maxId) maxId = event.id
+    let latest = positionOf(events[0])
+    for (const event of events) latest = laterOf(latest, positionOf(event))
     try {
-      this.notifier.publish(maxId)
+      this.notifier.publish(latest)
     } catch (error) {
       // The exits are committed whatever happens here; polling or the next publish catches up.
       ;(this.options.onError ?? defaultOnError)(error)
@@ -89,26 +105,24 @@ export class MemberLeftFeed {
   }
 
   /**
-   * The id of the last event handed to subscribers (on first use: the newest stored event).
-   * A cursor taken here and passed as `after` misses nothing committed later.
+   * The position of the last event handed to subscribers (when nobody subscribes: just below
+   * the read horizon). A cursor taken here and passed as `after` misses nothing committed later.
    */
-  position(): Promise<bigint> {
-    if (this.lastDispatchedId !== null) return Promise.resolve(this.lastDispatchedId)
+  position(): Promise<ExitLogPosition> {
+    if (this.lastDispatched !== null) return Promise.resolve(this.lastDispatched)
     if (!this.starting) {
-      this.starting = this.prisma.memberLeftEvent.aggregate({ _max: { id: true } }).then(
-        (result) => {
-          this.lastDispatchedId ??= result._max.id ?? 0n
-          if (this.options.pollIntervalMs && !this.closed && !this.pollTimer) {
-            this.pollTimer = setInterval(() => this.prompt(undefined), this.options.pollIntervalMs)
-            this.pollTimer.unref()
-          }
-          return this.lastDispatchedId
+      const starting = this.log.horizon().then(
+        (horizon) => {
+          if (this.starting === starting) this.starting = null
+          this.lastDispatched ??= { txid: horizon, id: 0n }
+          return this.lastDispatched
         },
         (error: unknown) => {
-          this.starting = null
+          if (this.starting === starting) this.starting = null
           throw error
         },
       )
+      this.starting = starting
     }
     return this.starting
   }
@@ -128,6 +142,7 @@ export class MemberLeftFeed {
     this.closed = true
     this.stopListening()
     if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.horizonTimer) clearTimeout(this.horizonTimer)
     if (this.pollTimer) clearInterval(this.pollTimer)
     for (const subscription of [...this.subscribers]) subscription.end()
     await this.inFlight
@@ -166,11 +181,14 @@ export class MemberLeftFeed {
     return this.registrations
   }
 
-  private prompt(maxId: bigint | undefined): void {
+  private prompt(position: ExitLogPosition | undefined): void {
     if (this.closed) return
-    if (maxId !== undefined && this.lastDispatchedId !== null && maxId <= this.lastDispatchedId) return
-    if (maxId === undefined || this.pending === 'unknown') this.pending = 'unknown'
-    else if (this.pending === null || maxId > this.pending) this.pending = maxId
+    if (position !== undefined) {
+      if (this.lastDispatched !== null && !isAfter(position, this.lastDispatched)) return
+      this.announced = this.announced === null ? position : laterOf(this.announced, position)
+    }
+    if (position === undefined || this.pending === 'unknown') this.pending = 'unknown'
+    else this.pending = this.pending === null ? position : laterOf(this.pending, position)
     if (this.reading) return
     this.reading = true
     this.inFlight = this.catchUp()
@@ -178,13 +196,21 @@ export class MemberLeftFeed {
 
   private async catchUp(): Promise<void> {
     try {
-      await this.position()
       while (this.pending !== null && !this.closed) {
+        if (this.subscribers.size === 0) {
+          // Nobody to hand rows to: forget the position rather than read for nobody.
+          this.pending = null
+          this.announced = null
+          if (!this.starting) this.lastDispatched = null
+          return
+        }
+        await this.position()
         const wanted = this.pending
         this.pending = null
-        if (wanted !== 'unknown' && wanted <= this.lastDispatchedId!) continue
+        if (wanted !== 'unknown' && !isAfter(wanted, this.lastDispatched!)) continue
         await this.readToEnd()
       }
+      this.awaitHorizon()
     } catch (error) {
       this.pending = 'unknown'
       ;(this.options.onError ?? defaultOnError)(error)
@@ -200,24 +226,43 @@ export class MemberLeftFeed {
     }
   }
 
+  /**
+   * An announced event that the reads have not reached is committed but above the horizon:
+   * an earlier-numbered transaction is still open. Nothing announces that transaction's end
+   * when it writes no event, so read again shortly, backing off while it lasts.
+   */
+  private awaitHorizon(): void {
+    if (this.announced !== null && this.lastDispatched !== null && !isAfter(this.announced, this.lastDispatched)) {
+      this.announced = null
+    }
+    if (this.announced === null) {
+      this.horizonDelayMs = this.options.horizonRetryMs ?? 2
+      return
+    }
+    if (this.closed || this.horizonTimer) return
+    this.horizonTimer = setTimeout(() => {
+      this.horizonTimer = null
+      this.prompt(undefined)
+    }, this.horizonDelayMs)
+    this.horizonTimer.unref()
+    this.horizonDelayMs = Math.min(this.horizonDelayMs * 2, 100)
+  }
+
   private async readToEnd(): Promise<void> {
     for (;;) {
-      const rows = await this.prisma.memberLeftEvent.findMany({
-        where: { id: { gt: this.lastDispatchedId! } },
-        orderBy: { id: 'asc' },
-        take: this.pageSize,
-      })
+      const below = await this.log.horizon()
+      const rows = await this.log.read({ after: this.lastDispatched!, below, take: this.pageSize })
       if (this.closed) return
       for (const row of rows) {
-        if (row.id <= this.lastDispatchedId!) continue
-        this.lastDispatchedId = row.id
+        const position = positionOf(row)
+        if (!isAfter(position, this.lastDispatched!)) continue
+        this.lastDispatched = position
         for (const subscription of this.subscribers) subscription.push(row)
       }
       if (rows.length < this.pageSize) return
     }
   }
 }
-
 function defaultOnError(error: unknown): void {
   console.error('member-left feed: notification or catch-up read failed (retried on the next prompt)', error)
 }
@@ -231,9 +276,9 @@ const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true }
  *   replay reads once more, since dropped rows are committed and so readable);
  * - 'live': the feed's rows go straight to its queue (bounded; a consumer too slow to keep
  *   up drops the queue and goes back to 'store' from the last event it took).
- * `acceptedId` only grows while a mode lasts, so nothing is delivered twice; the switch to
- * 'live' happens after a read that reached the end of the table began after every dropped
- * row was committed, so nothing is skipped.
+ * `accepted` only moves forward while a mode lasts, so nothing is delivered twice; the switch
+ * to 'live' happens after a read that reached the horizon began after every dropped row was
+ * read by the feed (so below a horizon at least as high), so nothing is skipped.
  */
 class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
   private mode: 'starting' | 'store' | 'live' = 'starting'
@@ -242,10 +287,10 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
   /** Live rows that arrived while in 'store' mode, with their decision. */
   private buffered: { event: MemberLeftEvent; decision: FeedDecision }[] = []
   private droppedWhileStoring = false
-  /** Every event with an id up to this one has been accepted or skipped. */
-  private acceptedId = 0n
-  /** The id of the last event next() returned (or the start cursor). */
-  private takenId = 0n
+  /** Every event up to this position has been accepted or skipped. */
+  private accepted: ExitLogPosition = EXIT_LOG_START
+  /** The position of the last event next() returned (or the start cursor). */
+  private taken: ExitLogPosition = EXIT_LOG_START
   /** No more events will be accepted: completed, returned, closed or failed. */
   private ended = false
   private failure: { error: unknown } | null = null
@@ -305,12 +350,12 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
     }
     if (decision === 'skip') return
     if (this.mode === 'live') {
-      if (event.id <= this.acceptedId) return
+      if (!isAfter(positionOf(event), this.accepted)) return
       if (this.ready.length >= this.feed.maxBuffered) {
         // Too slow: forget the queue and read from the table from the last event taken.
         // This row and all before it are committed, so that read will see them.
         this.ready = []
-        this.acceptedId = this.takenId
+        this.accepted = this.taken
         this.buffered = []
         this.droppedWhileStoring = false
         this.mode = 'store'
@@ -346,11 +391,11 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
     const position = await this.feed.position()
     if (this.ended) return
     if (this.options.after === undefined) {
-      this.acceptedId = this.takenId = position
+      this.accepted = this.taken = position
       if (this.droppedWhileStoring) this.mode = 'store'
       else this.goLive()
     } else {
-      this.acceptedId = this.takenId = this.options.after
+      this.accepted = this.taken = this.options.after
       this.mode = 'store'
     }
   }
@@ -365,7 +410,7 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
     for (;;) {
       const event = this.ready.shift()
       if (event) {
-        this.takenId = event.id
+        this.taken = positionOf(event)
         return { value: event, done: false }
       }
       if (this.failure) {
@@ -390,19 +435,16 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
   }
 
   private async readPage(): Promise<void> {
-    // Rows dropped before this read began are committed, so this read covers them.
+    // Rows dropped before this read began were read by the feed below an earlier horizon,
+    // so this read (below a later, never lower one) covers them.
     this.droppedWhileStoring = false
-    const cursor = { id: { gt: this.acceptedId } }
-    const rows = await this.feed.prisma.memberLeftEvent.findMany({
-      where: this.options.where ? { AND: [this.options.where, cursor] } : cursor,
-      orderBy: { id: 'asc' },
-      take: this.feed.pageSize,
-    })
+    const below = await this.feed.log.horizon()
+    const rows = await this.feed.log.read({ after: this.accepted, below, where: this.options.where, take: this.feed.pageSize })
     if (this.ended) return
     for (const row of rows) {
-      if (row.id <= this.acceptedId) continue
+      if (!isAfter(positionOf(row), this.accepted)) continue
       const decision = this.filter(row)
-      this.acceptedId = row.id
+      this.accepted = positionOf(row)
       if (decision !== 'skip') this.accept(row, decision)
       if (this.ended) return
     }
@@ -416,13 +458,13 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
     this.buffered = []
     for (const { event, decision } of buffered) {
       if (this.ended) return
-      if (event.id > this.acceptedId) this.accept(event, decision)
+      if (isAfter(positionOf(event), this.accepted)) this.accept(event, decision)
     }
   }
 
   private accept(event: MemberLeftEvent, decision: FeedDecision): void {
     this.ready.push(event)
-    this.acceptedId = event.id
+    this.accepted = positionOf(event)
     if (decision === 'deliver-and-complete') {
       // Keep `ready`: next() hands out what is queued, this event last, then completes.
       this.ended = true

@@ -1,15 +1,16 @@
 import { EventEmitter } from 'node:events'
+import type { ExitLogPosition } from '../domain/exits/exit-log.js'
 
 /**
- * Carries "exits up to this id have committed" between servers. A notification is only a
+ * Carries "exits up to this position have committed" between servers. A notification is only a
  * prompt to read the event table, so the transport may lose, repeat or reorder them: the
  * feed's catch-up read decides what is new. In-process now; Redis PUBLISH/SUBSCRIBE later
- * (send `maxId.toString()`, parse it back with BigInt).
+ * (send the position's txid and id as decimal strings, parse them back with BigInt).
  */
 export interface Notifier {
-  publish(maxId: bigint): void
-  /** `maxId` undefined means "something may have committed" (a notification without a hint). */
-  onNotify(listener: (maxId: bigint | undefined) => void): () => void
+  publish(latest: ExitLogPosition): void
+  /** `latest` undefined means "something may have committed" (a notification without a hint). */
+  onNotify(listener: (latest: ExitLogPosition | undefined) => void): () => void
   close(): Promise<void>
 }
 
@@ -17,11 +18,11 @@ export interface Notifier {
 export class InProcessNotifier implements Notifier {
   private readonly emitter = new EventEmitter().setMaxListeners(0)
 
-  publish(maxId: bigint): void {
-    this.emitter.emit('committed', maxId)
+  publish(latest: ExitLogPosition): void {
+    this.emitter.emit('committed', latest)
   }
 
-  onNotify(listener: (maxId: bigint | undefined) => void): () => void {
+  onNotify(listener: (latest: ExitLogPosition | undefined) => void): () => void {
     this.emitter.on('committed', listener)
     return () => {
       this.emitter.off('committed', listener)

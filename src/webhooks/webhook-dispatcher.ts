@@ -45,6 +45,7 @@ interface ClaimedRow extends WebhookDelivery {
   e_operatorUid: string | null
   e_operatorSub: string | null
   e_occurredAt: Date
+  e_txid: bigint
 }
 
 /** Up to ±10% on each retry delay, so failures that happened together do not retry together. */
@@ -174,7 +175,7 @@ export class WebhookDispatcher {
       RETURNING d.*, e.url, e."sealedSecret", g.type AS "groupType",
                 ev."exitType" AS "e_exitType", ev.reason AS "e_reason", ev."groupGuid" AS "e_groupGuid",
                 ev."chatRoomId" AS "e_chatRoomId", ev."memberUids" AS "e_memberUids", ev."operatorUid" AS "e_operatorUid",
-                ev."operatorSub" AS "e_operatorSub", ev."occurredAt" AS "e_occurredAt"`,
+                ev."operatorSub" AS "e_operatorSub", ev."occurredAt" AS "e_occurredAt", ev.txid AS "e_txid"`,
       endpointId,
       now,
       limit,
@@ -184,6 +185,7 @@ export class WebhookDispatcher {
       ...row,
       event: {
         id: row.eventId,
+        txid: row.e_txid,
         exitType: row.e_exitType,
         reason: row.e_reason,
         groupGuid: row.e_groupGuid,

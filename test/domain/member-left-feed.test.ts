@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Database } from '../../src/db/database.js'
 import { recordExit } from '../../src/domain/exits/record-exit.js'
+import { comparePositions, EXIT_LOG_START, positionOf, prismaExitLog, type ExitLogPosition } from '../../src/domain/exits/exit-log.js'
 import { MemberLeftFeed, type FeedSubscribeOptions } from '../../src/events/member-left-feed.js'
 import type { Notifier } from '../../src/events/notifier.js'
 import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
@@ -11,14 +12,15 @@ import { openTestDatabase, uniqueId } from '../support/database.js'
 // On PostgreSQL the database is shared with other test files, whose exits show up in the
 // same table: every stream here is filtered to this test's own group.
 
-const CATCH_UP_READ = /FROM "public"\."MemberLeftEvent"(?: AS "\w+")? WHERE "[\w.]+"\."id" > \$1 ORDER BY/
+// The feed's read carries no visibility filter: its WHERE starts with the position range.
+const CATCH_UP_READ = /FROM "public"\."MemberLeftEvent"(?: AS "\w+")? WHERE \("[\w.]+"\."txid" >= \$1/
 let catchUpReads = 0
 let db: Database
 let feed: MemberLeftFeed
 
 beforeAll(async () => {
   db = await openTestDatabase({ onQuery: (sql) => void (CATCH_UP_READ.test(sql) && catchUpReads++) })
-  feed = new MemberLeftFeed(db.prisma)
+  feed = new MemberLeftFeed(prismaExitLog(db.prisma))
 }, 60_000)
 afterAll(async () => {
   await feed?.close()
@@ -77,7 +79,7 @@ function ids(events: MemberLeftEvent[]): string[] {
 }
 
 function sortedIds(events: MemberLeftEvent[]): string[] {
-  return [...events].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((e) => e.id.toString())
+  return [...events].sort((a, b) => comparePositions(positionOf(a), positionOf(b))).map((e) => e.id.toString())
 }
 
 describe('member-left feed on the database', { timeout: 30_000 }, () => {
@@ -85,7 +87,7 @@ describe('member-left feed on the database', { timeout: 30_000 }, () => {
     const guid = uniqueId('g')
     const stored: MemberLeftEvent[] = []
     for (let i = 0; i < 5; i++) stored.push(await commitExit(guid))
-    const sub = ofGroup(guid, { after: stored[1].id })
+    const sub = ofGroup(guid, { after: positionOf(stored[1]) })
     const replayed = await take(sub, 3)
     expect(ids(replayed)).toEqual(ids(stored.slice(2)))
     const live: MemberLeftEvent[] = []
@@ -95,16 +97,16 @@ describe('member-left feed on the database', { timeout: 30_000 }, () => {
     await sub.return!()
   })
 
-  test('20 concurrent exits, some slow to commit, reach a live subscriber and one resuming mid-way exactly once, in id order', async () => {
+  test('20 concurrent exits, some slow to commit, reach a live subscriber and one resuming mid-way exactly once, in the log order', async () => {
     const guid = uniqueId('g')
     const live = ofGroup(guid)
     await feed.position()
     let committed = 0
-    let resumed: { cursor: bigint; sub: AsyncIterableIterator<MemberLeftEvent> } | null = null
+    let resumed: { cursor: ExitLogPosition; sub: AsyncIterableIterator<MemberLeftEvent> } | null = null
     const writers = Array.from({ length: 20 }, (_, i) =>
       commitExit(guid, { slowMs: i % 3 === 0 ? 20 + Math.floor(Math.random() * 60) : 0 }).then((event) => {
         // A client reconnects with the cursor of an event it saw while others still commit.
-        if (++committed === 10) resumed = { cursor: event.id, sub: ofGroup(guid, { after: event.id }) }
+        if (++committed === 10) resumed = { cursor: positionOf(event), sub: ofGroup(guid, { after: positionOf(event) }) }
         return event
       }),
     )
@@ -112,7 +114,7 @@ describe('member-left feed on the database', { timeout: 30_000 }, () => {
     const all = sortedIds(events)
     expect(ids(await take(live, 20))).toEqual(all)
     const { cursor, sub } = resumed!
-    const later = all.filter((id) => BigInt(id) > cursor)
+    const later = sortedIds(events.filter((event) => comparePositions(positionOf(event), cursor) > 0))
     expect(ids(await take(sub, later.length))).toEqual(later)
     await expectQuiet(live)
     await expectQuiet(sub)
@@ -124,11 +126,11 @@ describe('member-left feed on the database', { timeout: 30_000 }, () => {
     // Two feeds on one database, joined by a bus that behaves like an unreliable Redis.
     const bus = new EventEmitter().setMaxListeners(0)
     const unreliable = (): Notifier => ({
-      publish: (maxId) => bus.emit('n', maxId),
+      publish: (latest) => bus.emit('n', latest),
       onNotify: (listener) => {
-        const deliver = (maxId: bigint) => {
+        const deliver = (latest: ExitLogPosition) => {
           const copies = Math.random() < 0.1 ? 0 : Math.random() < 0.3 ? 2 : 1
-          for (let i = 0; i < copies; i++) setTimeout(() => listener(maxId), Math.random() * 40)
+          for (let i = 0; i < copies; i++) setTimeout(() => listener(latest), Math.random() * 40)
         }
         bus.on('n', deliver)
         return () => bus.off('n', deliver)
@@ -136,7 +138,7 @@ describe('member-left feed on the database', { timeout: 30_000 }, () => {
       close: async () => undefined,
     })
     // Polling covers the lost notifications.
-    const servers = [0, 1].map(() => new MemberLeftFeed(db.prisma, { notifier: unreliable(), pollIntervalMs: 100 }))
+    const servers = [0, 1].map(() => new MemberLeftFeed(prismaExitLog(db.prisma), { notifier: unreliable(), pollIntervalMs: 100 }))
     try {
       const guid = uniqueId('g')
       await Promise.all(servers.map((s) => s.position()))
@@ -178,9 +180,9 @@ describe('member-left feed on the database', { timeout: 30_000 }, () => {
   })
 
   test('return() releases the subscription; close() completes the rest', async () => {
-    const other = new MemberLeftFeed(db.prisma)
+    const other = new MemberLeftFeed(prismaExitLog(db.prisma))
     const a = other.subscribe()
-    const b = other.subscribe({ after: 0n })
+    const b = other.subscribe({ after: EXIT_LOG_START })
     const pending = a.next()
     await other.position()
     expect(other.subscriberCount).toBe(2)

@@ -6,6 +6,7 @@ import type { AppDeps, GraphQLContext, Viewer } from '../../src/context.js'
 import type { Database } from '../../src/db/database.js'
 import { recordExit } from '../../src/domain/exits/record-exit.js'
 import { MemberLeftFeed } from '../../src/events/member-left-feed.js'
+import { prismaExitLog } from '../../src/domain/exits/exit-log.js'
 import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
 import { schema } from '../../src/schema/index.js'
 import { openTestDatabase, uniqueId } from '../support/database.js'
@@ -41,7 +42,7 @@ let deps: AppDeps
 
 beforeAll(async () => {
   db = await openTestDatabase({ onQuery: (q) => void sql.push(q) })
-  feed = new MemberLeftFeed(db.prisma)
+  feed = new MemberLeftFeed(prismaExitLog(db.prisma))
   deps = testDeps(db, { memberLeft: feed })
 }, 60_000)
 afterAll(async () => {

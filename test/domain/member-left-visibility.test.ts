@@ -7,6 +7,7 @@ import { followMemberLeft, type MemberLeftSource } from '../../src/domain/exits/
 import { listMemberLeftEvents } from '../../src/domain/exits/list-member-left-events.js'
 import { recordExit, type ExitInput } from '../../src/domain/exits/record-exit.js'
 import { MemberLeftFeed } from '../../src/events/member-left-feed.js'
+import { prismaExitLog } from '../../src/domain/exits/exit-log.js'
 import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
 import { openTestDatabase, uniqueId } from '../support/database.js'
 
@@ -19,7 +20,7 @@ let deps: { prisma: Database['prisma']; clock: typeof systemClock; memberLeft: M
 
 beforeAll(async () => {
   db = await openTestDatabase()
-  feed = new MemberLeftFeed(db.prisma)
+  feed = new MemberLeftFeed(prismaExitLog(db.prisma))
   deps = { prisma: db.prisma, clock: systemClock, memberLeft: feed }
 }, 60_000)
 afterAll(async () => {
@@ -183,7 +184,7 @@ describe('memberLeft visibility', { timeout: 30_000 }, () => {
   test('a member removed from a room while away resumes from its cursor and gets its own removal, then the stream ends', async () => {
     const [ann, bob] = [uniqueId('ann'), uniqueId('bob')]
     const room = await chatRoomWith([ann, bob])
-    const cursor = await feed.position()
+    const cursor = (await exit({ groupGuid: uniqueId('elsewhere'), memberUids: [uniqueId('x')] })).id
     await db.prisma.chatRoomMember.deleteMany({ where: { chatRoomId: room, uid: ann } })
     const kicked = await exit({ chatRoomId: room, memberUids: [ann], exitType: 'OFFLINE_KICKED', operatorUid: null })
     await exit({ chatRoomId: room, memberUids: [bob] })
@@ -210,6 +211,7 @@ describe('memberLeft visibility', { timeout: 30_000 }, () => {
         return position
       },
       subscribe: (options) => feed.subscribe(options),
+      log: feed.log,
     }
     const stream = await followMemberLeft({ ...deps, memberLeft: racing }, user(bob), { guid })
     expect(await take(stream, 2)).toEqual(idsOf(kick!))
@@ -254,6 +256,24 @@ describe('listMemberLeftEvents', { timeout: 30_000 }, () => {
     expect(idsOf(...(await listMemberLeftEvents(deps, appAdmin(), { guid, after: events[2].id.toString() })))).toEqual(
       idsOf(...events.slice(3)),
     )
+  })
+
+  test('a cursor issued before events kept their transaction (an event id of then) resumes after that event, old and new', async () => {
+    const [ann, ...members] = [uniqueId('ann'), uniqueId('m'), uniqueId('m'), uniqueId('m')]
+    const guid = await groupWith([ann, ...members])
+    // Rows written before the migration have txid 0 and committed in id order.
+    const old = []
+    for (const uid of members.slice(0, 2)) {
+      old.push(await db.prisma.memberLeftEvent.create({ data: { txid: 0n, exitType: 'QUIT', groupGuid: guid, memberUids: [uid], occurredAt: new Date() } }))
+    }
+    const fresh = await exit({ groupGuid: guid, memberUids: [members[2]] })
+    expect(fresh.txid).toBeGreaterThan(0n)
+    const cursor = old[0].id.toString() // what a client held across the upgrade
+    expect(idsOf(...(await listMemberLeftEvents(deps, user(ann), { guid, after: cursor })))).toEqual(idsOf(old[1], fresh))
+    const stream = await followMemberLeft(deps, user(ann), { guid, after: cursor })
+    expect(await take(stream, 2)).toEqual(idsOf(old[1], fresh))
+    await stream.return!()
+    expect(await refusal(listMemberLeftEvents(deps, user(ann), { guid, after: '9223372036854775807' }))).toBe('ERR_INVALID_INPUT')
   })
 
   test('shows a user its own exits, and refuses non-members like the subscription does', async () => {

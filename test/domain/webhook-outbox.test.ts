@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Database } from '../../src/db/database.js'
-import { recordExits } from '../../src/domain/exits/record-exit.js'
+import { recordExits, wroteWebhookDeliveries } from '../../src/domain/exits/record-exit.js'
 import { leaveAllGroups } from '../../src/domain/groups/leave-all-groups.js'
 import { leaveGroup } from '../../src/domain/groups/leave-group.js'
 import { removeMembers } from '../../src/domain/groups/remove-members.js'
@@ -82,6 +82,20 @@ describe('webhook outbox', () => {
     const deliveries = await expectOneDeliveryPerEnabledEndpoint(events)
     expect(deliveries.map((d) => d.endpointId).sort()).toEqual([enabledA, enabledB].sort())
     expect(await db.prisma.webhookDelivery.count({ where: { endpointId: disabled } })).toBe(0)
+  })
+
+  test('an exit says whether it wrote deliveries, so that only such exits wake the dispatcher', async () => {
+    const g = await seedGroup(db, { scopes: ['PARTICIPANT', 'PARTICIPANT'] })
+    const { events: withEndpoints } = await leaveGroup(deps, userActor(g.uids[0]), { guid: g.guid })
+    expect(withEndpoints.map(wroteWebhookDeliveries)).toEqual([true])
+    const enabled = await enabledEndpointIds()
+    for (const id of enabled) await updateWebhookEndpoint(deps, appAdmin, { id, enabled: false })
+    try {
+      const { events: withoutEndpoints } = await leaveGroup(deps, userActor(g.uids[1]), { guid: g.guid })
+      expect(withoutEndpoints.map(wroteWebhookDeliveries)).toEqual([false])
+    } finally {
+      for (const id of enabled) await updateWebhookEndpoint(deps, appAdmin, { id, enabled: true })
+    }
   })
 
   test('a batch removal is one event with one delivery per enabled endpoint, whatever the number of members', async () => {

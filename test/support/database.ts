@@ -12,9 +12,11 @@ export function testDatabaseKind(): TestDatabaseKind {
  * A migrated database for one test file: an in-memory PGlite, or the run's PostgreSQL
  * database (shared by files running in parallel, so tests create their own unique rows).
  */
-export async function openTestDatabase(options: { onQuery?: (sql: string) => void } = {}): Promise<Database> {
+export async function openTestDatabase(
+  options: { onQuery?: (sql: string) => void; onRoundTrip?: (sql: string) => void } = {},
+): Promise<Database> {
   if (testDatabaseKind() === 'postgres') {
-    return openDatabase({ databaseUrl: inject('postgresUrl'), dataDir: 'memory', onQuery: options.onQuery })
+    return openDatabase({ databaseUrl: inject('postgresUrl'), dataDir: 'memory', onQuery: options.onQuery, onRoundTrip: options.onRoundTrip })
   }
   const db = await openDatabase({ dataDir: 'memory', onQuery: options.onQuery })
   await db.migrate()

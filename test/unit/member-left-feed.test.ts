@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest'
-import type { MemberLeftEvent, PrismaClient } from '../../src/generated/prisma/client.js'
+import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
 import { MemberLeftFeed, type FeedSubscribeOptions } from '../../src/events/member-left-feed.js'
 import type { Notifier } from '../../src/events/notifier.js'
+import { comparePositions, isAfter, positionOf, type ExitLog, type ExitLogPosition } from '../../src/domain/exits/exit-log.js'
 
 // The feed's ordering logic against an in-memory table whose reads can be paused, so the
 // interleavings that are rare on a real database happen on purpose here.
@@ -11,25 +12,41 @@ type Where = Record<string, unknown>
 function matches(row: MemberLeftEvent, where: Where): boolean {
   return Object.entries(where).every(([key, condition]) => {
     if (key === 'AND') return (condition as Where[]).every((w) => matches(row, w))
-    if (key === 'id') {
-      const c = condition as { gt?: bigint; lte?: bigint }
-      return (c.gt === undefined || row.id > c.gt) && (c.lte === undefined || row.id <= c.lte)
+    if (key === 'OR') return (condition as Where[]).some((w) => matches(row, w))
+    if (key === 'id' || key === 'txid') {
+      const c = condition as { gt?: bigint; gte?: bigint; lt?: bigint; lte?: bigint }
+      const value = row[key]
+      return (
+        (c.gt === undefined || value > c.gt) &&
+        (c.gte === undefined || value >= c.gte) &&
+        (c.lt === undefined || value < c.lt) &&
+        (c.lte === undefined || value <= c.lte)
+      )
     }
     if (key === 'memberUids') return row.memberUids.includes((condition as { has: string }).has)
     return (row as unknown as Record<string, unknown>)[key] === condition
   })
 }
 
+/** Position n: an event written alone by transaction n. */
+function at(n: number | bigint): ExitLogPosition {
+  return { txid: BigInt(n), id: BigInt(n) }
+}
+
 class FakeTable {
   rows: MemberLeftEvent[] = []
   reads = 0
+  /** Simulates an open transaction of the service: reads stop below it. Null: above every row. */
+  horizon: bigint | null = null
   failNext = 0
   private gate: Promise<void> | null = null
   private nextId = 1n
 
   insert(fields: Partial<MemberLeftEvent> = {}): MemberLeftEvent {
+    const id = this.nextId++
     const row: MemberLeftEvent = {
-      id: this.nextId++,
+      id,
+      txid: id,
       exitType: 'QUIT',
       reason: null,
       groupGuid: 'g',
@@ -56,10 +73,15 @@ class FakeTable {
     this.nextId++
   }
 
-  client(): PrismaClient {
-    const memberLeftEvent = {
-      aggregate: async () => ({ _max: { id: this.rows.length ? this.rows[this.rows.length - 1].id : null } }),
-      findMany: async (args: { where: Where; take: number }) => {
+  log(): ExitLog {
+    const horizon = async () => this.horizon ?? this.rows.reduce((max, row) => (row.txid >= max ? row.txid + 1n : max), 1n)
+    return {
+      horizon,
+      positionOfId: async (id) => {
+        const row = this.rows.find((r) => r.id === id)
+        return row ? positionOf(row) : null
+      },
+      read: async ({ after, below, where, take }) => {
         this.reads++
         await new Promise((resolve) => setImmediate(resolve))
         const gate = this.gate
@@ -70,10 +92,13 @@ class FakeTable {
           throw new Error('connection lost')
         }
         // Fresh objects per read, as Prisma returns them.
-        return this.rows.filter((row) => matches(row, args.where)).slice(0, args.take).map((row) => ({ ...row }))
+        return this.rows
+          .filter((row) => isAfter(positionOf(row), after) && row.txid < below && (!where || matches(row, where)))
+          .sort((a, b) => comparePositions(positionOf(a), positionOf(b)))
+          .slice(0, take)
+          .map((row) => ({ ...row }))
       },
     }
-    return { memberLeftEvent } as unknown as PrismaClient
   }
 }
 
@@ -98,7 +123,7 @@ function settle(): Promise<void> {
 
 function setup(options: { pageSize?: number; maxBuffered?: number; notifier?: Notifier } = {}) {
   const table = new FakeTable()
-  const feed = new MemberLeftFeed(table.client(), { onError: () => undefined, retryDelayMs: 5, ...options })
+  const feed = new MemberLeftFeed(table.log(), { onError: () => undefined, retryDelayMs: 5, ...options })
   const subscribe = (o: FeedSubscribeOptions = {}) => feed.subscribe(o)
   const commit = (fields: Partial<MemberLeftEvent> = {}) => {
     const row = table.insert(fields)
@@ -123,10 +148,10 @@ describe('MemberLeftFeed', () => {
   })
 
   test('a notification is only a prompt: late, repeated and reordered ones change nothing', async () => {
-    let deliver: (maxId: bigint | undefined) => void = () => undefined
-    const held: bigint[] = []
+    let deliver: (latest: ExitLogPosition | undefined) => void = () => undefined
+    const held: ExitLogPosition[] = []
     const notifier: Notifier = {
-      publish: (maxId) => held.push(maxId),
+      publish: (latest) => held.push(latest),
       onNotify: (listener) => {
         deliver = listener
         return () => undefined
@@ -141,9 +166,9 @@ describe('MemberLeftFeed', () => {
     rows.push(table.insert())
     for (const row of rows) feed.publish([row])
     // Deliver them backwards, twice, with a hint-less one in between.
-    for (const maxId of [...held].reverse()) deliver(maxId)
+    for (const latest of [...held].reverse()) deliver(latest)
     deliver(undefined)
-    for (const maxId of held) deliver(maxId)
+    for (const latest of held) deliver(latest)
     expect(await take(sub, 11)).toEqual(rows.map((r) => r.id))
     await settle()
     const nothingMore = await Promise.race([sub.next().then(() => 'event'), settle().then(() => 'none')])
@@ -180,7 +205,7 @@ describe('MemberLeftFeed', () => {
     const { table, feed, subscribe, commit } = setup({ pageSize: 3 })
     for (let i = 0; i < 10; i++) table.insert()
     await feed.position()
-    const sub = subscribe({ after: 2n })
+    const sub = subscribe({ after: at(2) })
     // Commit while the replay is reading its pages.
     const writer = (async () => {
       for (let i = 0; i < 10; i++) {
@@ -200,7 +225,7 @@ describe('MemberLeftFeed', () => {
     const { table, feed, subscribe, commit } = setup({ pageSize: 2, maxBuffered: 3 })
     for (let i = 0; i < 6; i++) table.insert()
     await feed.position()
-    const sub = subscribe({ after: 0n })
+    const sub = subscribe({ after: at(0) })
     const release = table.pauseNextRead()
     const first = sub.next()
     await settle()
@@ -256,7 +281,7 @@ describe('MemberLeftFeed', () => {
 
   test('close() completes every subscription, and later ones are done at once', async () => {
     const { feed, subscribe } = setup()
-    const subs = [subscribe(), subscribe({ after: 0n })]
+    const subs = [subscribe(), subscribe({ after: at(0) })]
     const pending = subs.map((s) => s.next())
     await settle()
     await feed.close()
@@ -280,10 +305,60 @@ describe('MemberLeftFeed', () => {
     table.insert()
     await feed.position()
     table.failNext = 1
-    const sub = subscribe({ after: 0n })
+    const sub = subscribe({ after: at(0) })
     await expect(sub.next()).rejects.toThrow('connection lost')
     expect(await sub.next()).toEqual({ value: undefined, done: true })
     expect(feed.subscriberCount).toBe(0)
     await feed.close()
+  })
+
+  test('an event above the read horizon waits for the earlier transaction, and comes after that one’s event', async () => {
+    const { table, feed, subscribe } = setup()
+    const sub = subscribe()
+    await settle()
+    // Transaction 10 is open (it has not written its event yet); transaction 11 commits first.
+    table.horizon = 10n
+    const later = table.insert({ txid: 11n })
+    feed.publish([later])
+    const first = sub.next()
+    const early = await Promise.race([first.then(() => 'event'), settle().then(() => 'none')])
+    expect(early).toBe('none')
+    // Transaction 10 commits its event (a larger id, an earlier position); nothing is published
+    // for it here, as for a transaction that writes no event: the feed must notice by itself.
+    const earlier = table.insert({ txid: 10n })
+    table.horizon = null
+    expect((await first).value!.id).toBe(earlier.id)
+    expect((await sub.next()).value!.id).toBe(later.id)
+    await feed.close()
+  })
+
+  test('a replay stops at the horizon and goes live without skipping what the open transaction writes', async () => {
+    const { table, feed, subscribe, commit } = setup()
+    table.insert() // (1, 1)
+    table.horizon = 3n // transaction 3 is open
+    table.insert({ txid: 4n }) // committed above the horizon
+    const sub = subscribe({ after: at(0) })
+    expect(await take(sub, 1)).toEqual([1n])
+    const slow = table.insert({ txid: 3n })
+    table.horizon = null
+    feed.publish([slow])
+    commit({ txid: 5n })
+    expect(await take(sub, 3)).toEqual([3n, 2n, 4n])
+    await feed.close()
+  })
+
+  test('with no subscriber, publishing reads nothing', async () => {
+    const { table, feed, commit } = setup()
+    for (let i = 0; i < 5; i++) commit()
+    await settle()
+    expect(table.reads).toBe(0)
+    await feed.close()
+  })
+
+  test('positions order by transaction first, then by id', () => {
+    expect(comparePositions({ txid: 5n, id: 9n }, { txid: 6n, id: 1n })).toBeLessThan(0)
+    expect(comparePositions({ txid: 6n, id: 1n }, { txid: 6n, id: 2n })).toBeLessThan(0)
+    expect(comparePositions(at(3), at(3))).toBe(0)
+    expect(isAfter({ txid: 0n, id: 100n }, { txid: 0n, id: 42n })).toBe(true)
   })
 })

@@ -7,6 +7,7 @@ import { InvalidInputError } from '../../src/domain/errors.js'
 function event(id: number, fields: Partial<MemberLeftEvent>): MemberLeftEvent {
   return {
     id: BigInt(id),
+    txid: BigInt(id),
     exitType: 'QUIT',
     reason: null,
     groupGuid: null,
@@ -21,7 +22,7 @@ function event(id: number, fields: Partial<MemberLeftEvent>): MemberLeftEvent {
 
 describe('memberLeftView', () => {
   test('a member following a group gets its exits and the stream ends with its own', () => {
-    const { decide, where } = memberLeftView({ kind: 'place', place: { groupGuid: 'g1' }, leaverUid: 'ann', untilId: null })
+    const { decide, where } = memberLeftView({ kind: 'place', place: { groupGuid: 'g1' }, leaverUid: 'ann', until: null })
     expect(where).toEqual({ groupGuid: 'g1' })
     expect(decide(event(1, { groupGuid: 'g2', memberUids: ['bob'] }))).toBe('skip')
     expect(decide(event(2, { groupGuid: 'g1', memberUids: ['bob'] }))).toBe('deliver')
@@ -29,13 +30,13 @@ describe('memberLeftView', () => {
   })
 
   test('the app admin following a group never completes', () => {
-    const { decide } = memberLeftView({ kind: 'place', place: { groupGuid: 'g1' }, leaverUid: null, untilId: null })
+    const { decide } = memberLeftView({ kind: 'place', place: { groupGuid: 'g1' }, leaverUid: null, until: null })
     expect(decide(event(3, { groupGuid: 'g1', memberUids: ['admin'] }))).toBe('deliver')
   })
 
   test('a former member sees the group only up to its own exit', () => {
-    const { decide, where } = memberLeftView({ kind: 'place', place: { groupGuid: 'g1' }, leaverUid: 'ann', untilId: 7n })
-    expect(where).toEqual({ groupGuid: 'g1', id: { lte: 7n } })
+    const { decide, where } = memberLeftView({ kind: 'place', place: { groupGuid: 'g1' }, leaverUid: 'ann', until: { txid: 7n, id: 7n } })
+    expect(where).toEqual({ groupGuid: 'g1', txid: { lte: 7n }, OR: [{ txid: { lt: 7n } }, { id: { lte: 7n } }] })
     expect(decide(event(7, { groupGuid: 'g1', memberUids: ['ann'] }))).toBe('deliver-and-complete')
     expect(decide(event(8, { groupGuid: 'g1', memberUids: ['bob'] }))).toBe('skip')
   })
@@ -48,13 +49,13 @@ describe('memberLeftView', () => {
   })
 
   test('a chat room member gets every exit of the room until its own; the app admin all of them', () => {
-    const member = memberLeftView({ kind: 'place', place: { chatRoomId: 'r1' }, leaverUid: 'ann', untilId: null })
+    const member = memberLeftView({ kind: 'place', place: { chatRoomId: 'r1' }, leaverUid: 'ann', until: null })
     expect(member.where).toEqual({ chatRoomId: 'r1' })
     expect(member.decide(event(1, { chatRoomId: 'r1', memberUids: ['bob'] }))).toBe('deliver')
     expect(member.decide(event(2, { chatRoomId: 'r2', memberUids: ['bob'] }))).toBe('skip')
     expect(member.decide(event(3, { groupGuid: 'r1', memberUids: ['bob'] }))).toBe('skip')
     expect(member.decide(event(4, { chatRoomId: 'r1', memberUids: ['ann'] }))).toBe('deliver-and-complete')
-    const admin = memberLeftView({ kind: 'place', place: { chatRoomId: 'r1' }, leaverUid: null, untilId: null })
+    const admin = memberLeftView({ kind: 'place', place: { chatRoomId: 'r1' }, leaverUid: null, until: null })
     expect(admin.decide(event(1, { chatRoomId: 'r1', memberUids: ['bob'] }))).toBe('deliver')
     expect(admin.where).toEqual({ chatRoomId: 'r1' })
   })

@@ -1,14 +1,16 @@
 import type { MemberLeftEvent, Prisma } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
-import { parseMemberLeftCursor } from './member-left-cursor.js'
+import type { ExitLog, ExitLogPosition } from './exit-log.js'
+import { resolveMemberLeftCursor } from './member-left-cursor.js'
 import { authorizeMemberLeft, memberLeftView, validateMemberLeftScope, type MemberLeftDecision } from './member-left-visibility.js'
 
 /** The committed-exit stream (src/events/member-left-feed.ts), as the domain needs it. */
 export interface MemberLeftSource {
-  position(): Promise<bigint>
+  readonly log: Pick<ExitLog, 'positionOfId'>
+  position(): Promise<ExitLogPosition>
   subscribe(options: {
-    after?: bigint
+    after?: ExitLogPosition
     where?: Prisma.MemberLeftEventWhereInput
     filter?: (event: MemberLeftEvent) => MemberLeftDecision
   }): AsyncIterableIterator<MemberLeftEvent>
@@ -30,10 +32,10 @@ export async function followMemberLeft(
   actor: Actor,
   input: FollowMemberLeftInput,
 ): Promise<AsyncIterableIterator<MemberLeftEvent>> {
-  const after = parseMemberLeftCursor(input.after)
   const scope = validateMemberLeftScope(input)
+  const after = await resolveMemberLeftCursor(deps.memberLeft.log, input.after)
   // The start is fixed before the membership check, so an exit committing after the check
-  // (say, the caller being kicked) has a larger id and is replayed, and ends the stream.
+  // (say, the caller being kicked) comes later in the log and is replayed, and ends the stream.
   const start = after ?? (await deps.memberLeft.position())
   const audience = await authorizeMemberLeft(deps.prisma, actor, { ...scope, after: start })
   const view = memberLeftView(audience)

@@ -2,8 +2,9 @@ import type { MemberLeftEvent } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InvalidInputError } from '../errors.js'
-import { parseMemberLeftCursor } from './member-left-cursor.js'
-import { authorizeMemberLeft, memberLeftView } from './member-left-visibility.js'
+import { EXIT_LOG_START, prismaExitLog } from './exit-log.js'
+import { resolveMemberLeftCursor } from './member-left-cursor.js'
+import { authorizeMemberLeft, memberLeftView, validateMemberLeftScope } from './member-left-visibility.js'
 
 export const DEFAULT_MEMBER_LEFT_PAGE = 100
 export const MAX_MEMBER_LEFT_PAGE = 1000
@@ -17,24 +18,23 @@ export interface ListMemberLeftEventsInput {
 }
 
 /**
- * Catch-up: the visible events after a cursor, oldest first. Ids are committed in order
- * (see recordExit), so paging with the last id returned never skips a slower writer's event.
+ * Catch-up: the visible events after a cursor, in the exit log's order. Only events below the
+ * read horizon are returned (see ExitLog), so paging with the last id returned never skips a
+ * slower writer's event.
  */
 export async function listMemberLeftEvents(
   deps: DomainDeps,
   actor: Actor,
   input: ListMemberLeftEventsInput,
 ): Promise<MemberLeftEvent[]> {
-  const after = parseMemberLeftCursor(input.after)
   const first = input.first ?? DEFAULT_MEMBER_LEFT_PAGE
   if (!Number.isInteger(first) || first < 1 || first > MAX_MEMBER_LEFT_PAGE) {
     throw new InvalidInputError('first', `must be between 1 and ${MAX_MEMBER_LEFT_PAGE}`)
   }
-  const audience = await authorizeMemberLeft(deps.prisma, actor, { guid: input.guid, chatRoomId: input.chatRoomId, after: after ?? 0n })
+  validateMemberLeftScope(input)
+  const log = prismaExitLog(deps.prisma)
+  const after = (await resolveMemberLeftCursor(log, input.after)) ?? EXIT_LOG_START
+  const audience = await authorizeMemberLeft(deps.prisma, actor, { guid: input.guid, chatRoomId: input.chatRoomId, after })
   const { where } = memberLeftView(audience)
-  return deps.prisma.memberLeftEvent.findMany({
-    where: after === undefined ? where : { AND: [where, { id: { gt: after } }] },
-    orderBy: { id: 'asc' },
-    take: first,
-  })
+  return log.read({ after, below: await log.horizon(), where, take: first })
 }

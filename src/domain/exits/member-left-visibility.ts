@@ -2,6 +2,7 @@ import type { MemberLeftEvent, Prisma, PrismaClient } from '../../generated/pris
 import type { Actor } from '../actor.js'
 import { ChatRoomNotFoundError, GroupNotFoundError, InsufficientScopeError, InvalidInputError, NotAMemberError } from '../errors.js'
 import { requireId } from '../validation.js'
+import { afterPosition, exitLogOrder, isAfter, positionOf, upToPosition, type ExitLogPosition } from './exit-log.js'
 
 /** What a stream does with one event. */
 export type MemberLeftDecision = 'deliver' | 'deliver-and-complete' | 'skip'
@@ -12,10 +13,10 @@ export type MemberLeftAudience =
   | { kind: 'all' }
   /**
    * Every exit of one group or chat room. `leaverUid`: the stream ends with the exit that
-   * includes this user (null for the app admin). `untilId`: a former member sees up to its
+   * includes this user (null for the app admin). `until`: a former member sees up to its
    * own exit only.
    */
-  | { kind: 'place'; place: Place; leaverUid: string | null; untilId: bigint | null }
+  | { kind: 'place'; place: Place; leaverUid: string | null; until: ExitLogPosition | null }
   /** A user without guid or chatRoomId: the exits that include itself. */
   | { kind: 'own'; uid: string }
 
@@ -52,14 +53,14 @@ export function memberLeftView(audience: MemberLeftAudience): MemberLeftView {
     case 'all':
       return { where: {}, decide: () => 'deliver' }
     case 'place': {
-      const { place, leaverUid, untilId } = audience
+      const { place, leaverUid, until } = audience
       const inPlace = (event: MemberLeftEvent) =>
         'groupGuid' in place ? event.groupGuid === place.groupGuid : event.chatRoomId === place.chatRoomId
       return {
-        where: untilId === null ? { ...place } : { ...place, id: { lte: untilId } },
+        where: until === null ? { ...place } : { ...place, ...upToPosition(until) },
         decide: (event) => {
           if (!inPlace(event)) return 'skip'
-          if (untilId !== null && event.id > untilId) return 'skip'
+          if (until !== null && isAfter(positionOf(event), until)) return 'skip'
           if (leaverUid !== null && event.memberUids.includes(leaverUid)) return 'deliver-and-complete'
           return 'deliver'
         },
@@ -87,13 +88,13 @@ type Reader = Pick<PrismaClient, 'group' | 'groupMember' | 'chatRoom' | 'chatRoo
  * - neither: the app admin gets everything, a user the exits that include itself.
  * A caller without a user (an admin token naming no user) must be the app admin.
  *
- * Streams that start "now" must take their start cursor before calling this: an exit that
- * commits after the membership check then has a larger id and is replayed.
+ * Streams that start "now" must take their start position before calling this: an exit that
+ * commits after the membership check then comes later in the exit log and is replayed.
  */
 export async function authorizeMemberLeft(
   db: Reader,
   actor: Actor,
-  input: MemberLeftScopeInput & { after?: bigint },
+  input: MemberLeftScopeInput & { after?: ExitLogPosition },
 ): Promise<MemberLeftAudience> {
   const { guid, chatRoomId } = validateMemberLeftScope(input)
   if (!actor.isAppAdmin && !actor.uid) {
@@ -102,16 +103,16 @@ export async function authorizeMemberLeft(
   const uid = actor.isAppAdmin ? null : actor.uid!
   const place: Place | null = guid !== undefined ? { groupGuid: guid } : chatRoomId !== undefined ? { chatRoomId } : null
   if (place === null) return uid === null ? { kind: 'all' } : { kind: 'own', uid }
-  if (uid === null) return { kind: 'place', place, leaverUid: null, untilId: null }
+  if (uid === null) return { kind: 'place', place, leaverUid: null, until: null }
   const { exists, isMember } = await membershipIn(db, place, uid)
-  if (isMember) return { kind: 'place', place, leaverUid: uid, untilId: null }
+  if (isMember) return { kind: 'place', place, leaverUid: uid, until: null }
   if (input.after !== undefined) {
     const ownExit = await db.memberLeftEvent.findFirst({
-      where: { ...place, id: { gt: input.after }, memberUids: { has: uid } },
-      orderBy: { id: 'asc' },
-      select: { id: true },
+      where: { ...place, ...afterPosition(input.after), memberUids: { has: uid } },
+      orderBy: exitLogOrder,
+      select: { id: true, txid: true },
     })
-    if (ownExit) return { kind: 'place', place, leaverUid: uid, untilId: ownExit.id }
+    if (ownExit) return { kind: 'place', place, leaverUid: uid, until: positionOf(ownExit) }
   }
   if (!exists) throw 'groupGuid' in place ? new GroupNotFoundError(place.groupGuid) : new ChatRoomNotFoundError(place.chatRoomId)
   throw new NotAMemberError()

@@ -1,9 +1,5 @@
 import type { ExitType, LeaveReason, MemberLeftEvent } from '../../generated/prisma/client.js'
 import type { Tx } from '../transaction.js'
-import { enqueueWebhookDeliveries } from '../webhooks/enqueue-deliveries.js'
-
-/** Every writer of exit events takes this lock just before inserting and holds it to commit. */
-const EXIT_LOG_LOCK = 0x44455054 // "DEPT"
 
 export interface ExitInput {
   exitType: ExitType
@@ -18,36 +14,62 @@ export interface ExitInput {
 }
 
 /**
- * Appends the transaction's MemberLeftEvents, in the order given, with their webhook
- * deliveries (the outbox: committed, or rolled back, with the exit). Sequence values are handed
- * out at insert, not at commit, so a reader trusting `id > cursor` could skip a slower
- * transaction's smaller id. Holding one transaction-scoped advisory lock from the inserts to
- * commit makes id order equal commit order. Call it once, as the transaction's last write, so
- * the lock is held for as short a time as possible: operations describe their exits as they
- * go (ExitInput) and record them all at the end.
+ * Events whose exit wrote at least one webhook delivery, so that only those wake the
+ * dispatcher (a nudge costs a query; with no endpoint there is nothing to send).
+ */
+const withDeliveries = new WeakSet<MemberLeftEvent>()
+
+export function wroteWebhookDeliveries(event: MemberLeftEvent): boolean {
+  return withDeliveries.has(event)
+}
+
+/** A row of the statement below, as the driver adapter returns it. */
+interface RecordedRow extends MemberLeftEvent {
+  deliveries: number
+}
+
+/**
+ * Appends the transaction's MemberLeftEvents, in the order given, with their webhook deliveries
+ * (the outbox: committed, or rolled back, with the exit), in one statement. Each event keeps its
+ * writing transaction's id (the column default), so readers order events by (txid, id) and read
+ * only below the read horizon (exit-log.ts): no lock is needed, and exits of different groups
+ * commit concurrently.
  */
 export async function recordExits(tx: Tx, exits: ExitInput[]): Promise<MemberLeftEvent[]> {
   if (exits.length === 0) return []
-  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${EXIT_LOG_LOCK})`)
-  const events: MemberLeftEvent[] = []
-  for (const exit of exits) {
-    events.push(
-      await tx.memberLeftEvent.create({
-        data: {
-          exitType: exit.exitType,
-          reason: exit.reason,
-          groupGuid: exit.groupGuid ?? null,
-          chatRoomId: exit.chatRoomId ?? null,
-          memberUids: exit.memberUids,
-          operatorUid: exit.operatorUid,
-          operatorSub: exit.operatorSub ?? exit.operatorUid,
-          occurredAt: exit.occurredAt,
-        },
-      }),
-    )
-  }
-  await enqueueWebhookDeliveries(tx, events)
-  return events
+  const rows = await tx.$queryRawUnsafe<RecordedRow[]>(
+    `WITH ev AS (
+       INSERT INTO "MemberLeftEvent" ("exitType", reason, "groupGuid", "chatRoomId", "memberUids", "operatorUid", "operatorSub", "occurredAt")
+       SELECT (x.e->>'exitType')::"ExitType", (x.e->>'reason')::"LeaveReason", x.e->>'groupGuid', x.e->>'chatRoomId',
+              ARRAY(SELECT jsonb_array_elements_text(x.e->'memberUids')), x.e->>'operatorUid', x.e->>'operatorSub',
+              (x.e->>'occurredAt')::timestamptz AT TIME ZONE 'UTC'
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n)
+        ORDER BY x.n
+       RETURNING *),
+     deliveries AS (
+       INSERT INTO "WebhookDelivery" (id, "endpointId", "eventId", "nextAttemptAt", "createdAt")
+       SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.id, ev.id, ev."occurredAt", ev."occurredAt"
+         FROM "WebhookEndpoint" e CROSS JOIN ev
+        WHERE e.enabled
+       RETURNING 1)
+     SELECT ev.*, (SELECT count(*) FROM deliveries)::int AS deliveries FROM ev ORDER BY ev.id`,
+    JSON.stringify(
+      exits.map((exit) => ({
+        exitType: exit.exitType,
+        reason: exit.reason,
+        groupGuid: exit.groupGuid ?? null,
+        chatRoomId: exit.chatRoomId ?? null,
+        memberUids: exit.memberUids,
+        operatorUid: exit.operatorUid,
+        operatorSub: exit.operatorSub ?? exit.operatorUid,
+        occurredAt: exit.occurredAt.toISOString(),
+      })),
+    ),
+  )
+  return rows.map(({ deliveries, ...event }) => {
+    if (deliveries > 0) withDeliveries.add(event)
+    return event
+  })
 }
 
 /** One exit: recordExits with a single event. */

@@ -41,44 +41,40 @@ export async function exitMembers(tx: Tx, request: ExitRequest): Promise<{ group
   const ownerLeaves = group.ownerUid !== null && uids.includes(group.ownerUid)
   if (ownerLeaves && !request.ownerMayLeave) throw new OwnerMustTransferError(group.guid)
 
-  // Array parameters keep each of these one statement however many members leave
-  // (Prisma splits large IN lists and createMany batches by parameter count).
-  const deleted = await tx.$executeRawUnsafe(
-    'DELETE FROM "GroupMember" WHERE "groupGuid" = $1 AND uid = ANY($2::text[])',
+  const operators = request.keepOperatorStatus ? members.filter((m) => isOperatorScope(m.scope)) : []
+  // One statement however many members leave (array parameters; Prisma would split large IN
+  // lists and createMany batches). The retained scopes forgotten and the ones kept are disjoint
+  // rows, so the two sub-statements never touch the same row.
+  // LEFT is done by the member itself; KICKED and BANNED by the operator, on the member.
+  const [{ removed }] = await tx.$queryRawUnsafe<{ removed: number }[]>(
+    `WITH gone AS (
+       DELETE FROM "GroupMember" WHERE "groupGuid" = $1 AND uid = ANY($2::text[]) RETURNING uid),
+     forgotten AS (
+       DELETE FROM "RetainedScope" WHERE "groupGuid" = $1 AND uid = ANY($2::text[]) AND uid <> ALL($3::text[])),
+     kept AS (
+       INSERT INTO "RetainedScope" ("groupGuid", uid, scope)
+       SELECT $1, o.uid, o.scope::"MemberScope" FROM unnest($3::text[], $4::text[]) AS o(uid, scope)
+       ON CONFLICT ("groupGuid", uid) DO UPDATE SET scope = EXCLUDED.scope),
+     actions AS (
+       INSERT INTO "Message" ("groupGuid", kind, "sentAt", action, "actionByUid", "actionOnUid", reason)
+       SELECT $1, 'ACTION', $5::timestamptz AT TIME ZONE 'UTC', $6::"GroupAction",
+              CASE WHEN $7 THEN m.uid ELSE $8 END, CASE WHEN $7 THEN NULL ELSE m.uid END, $9::"LeaveReason"
+         FROM unnest($2::text[]) WITH ORDINALITY AS m(uid, position) ORDER BY m.position)
+     SELECT count(*)::int AS removed FROM gone`,
     group.guid,
     uids,
-  )
-  if (deleted !== uids.length) {
-    throw new Error(`exitMembers: expected to remove ${uids.length} members of ${group.guid}, removed ${deleted}`)
-  }
-  const after = ownerLeaves ? await tx.group.update({ where: { guid: group.guid }, data: { ownerUid: null } }) : group
-
-  await tx.$executeRawUnsafe('DELETE FROM "RetainedScope" WHERE "groupGuid" = $1 AND uid = ANY($2::text[])', group.guid, uids)
-  const operators = request.keepOperatorStatus ? members.filter((m) => isOperatorScope(m.scope)) : []
-  if (operators.length > 0) {
-    await tx.$executeRawUnsafe(
-      'INSERT INTO "RetainedScope" ("groupGuid", uid, scope) SELECT $1, o.uid, o.scope::"MemberScope" FROM unnest($2::text[], $3::text[]) AS o(uid, scope)',
-      group.guid,
-      operators.map((m) => m.uid),
-      operators.map((m) => m.scope),
-    )
-  }
-
-  // LEFT is done by the member itself; KICKED and BANNED by the operator, on the member.
-  const byThemselves = request.action === 'LEFT'
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "Message" ("groupGuid", kind, "sentAt", action, "actionByUid", "actionOnUid", reason)
-     SELECT $1, 'ACTION', $2::timestamptz AT TIME ZONE 'UTC', $3::"GroupAction",
-            CASE WHEN $4 THEN m.uid ELSE $5 END, CASE WHEN $4 THEN NULL ELSE m.uid END, $6::"LeaveReason"
-     FROM unnest($7::text[]) WITH ORDINALITY AS m(uid, position) ORDER BY m.position`,
-    group.guid,
+    operators.map((m) => m.uid),
+    operators.map((m) => m.scope),
     now.toISOString(),
     request.action,
-    byThemselves,
+    request.action === 'LEFT',
     operator.uid,
     request.reason,
-    uids,
   )
+  if (removed !== uids.length) {
+    throw new Error(`exitMembers: expected to remove ${uids.length} members of ${group.guid}, removed ${removed}`)
+  }
+  const after = ownerLeaves ? await tx.group.update({ where: { guid: group.guid }, data: { ownerUid: null } }) : group
 
   const exit: ExitInput = {
     exitType: request.exitType,

@@ -7,7 +7,7 @@ import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId } from '../validation.js'
 import { dissolveGroup } from './dissolve-group.js'
 import { exitMembers } from './exit-members.js'
-import { findMembership, lockGroup } from './group-lock.js'
+import { lockGroup, lockGroupWithMembership } from './group-lock.js'
 
 export interface LeaveGroupResult {
   group: Group
@@ -46,8 +46,7 @@ export async function leaveByOwnChoice(
 export function leaveGroup(deps: DomainDeps, actor: Actor, input: { guid: string }): Promise<Outcome<LeaveGroupResult>> {
   const guid = requireId('guid', input.guid)
   return inTransaction(deps, async (tx) => {
-    const group = await lockGroup(tx, guid)
-    const membership = await findMembership(tx, guid, actor.uid)
+    const { group, membership } = actor.uid ? await lockGroupWithMembership(tx, guid, actor.uid) : { group: await lockGroup(tx, guid), membership: null }
     if (!membership) throw new NotAMemberError()
     const left = await leaveByOwnChoice(tx, group, membership, actor, deps.clock.now())
     const event = await recordExit(tx, left.exit)
