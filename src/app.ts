@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import type { Config } from './config.js'
 import type { AppDeps, GraphQLContext } from './context.js'
 import { isUnauthenticated, resolveViewer } from './auth/viewer.js'
+import { TokenVerifier } from './auth/token-verifier.js'
 import { schema } from './schema/index.js'
 import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
 
@@ -62,6 +63,7 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
     publish: (events) => deps.announceExits(events),
   })
   const graphqlWsBrowserClient = await readGraphqlWsBrowserClient()
+  const tokens = new TokenVerifier(authSecret)
 
   const yoga = createYoga<TransportContext, GraphQLContext>({
     schema,
@@ -70,7 +72,7 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
     context: async (initial) => {
       const authorization =
         initial.transport === 'ws' ? initial.wsAuthorization : (initial.request.headers.get('authorization') ?? undefined)
-      return { viewer: await resolveViewer(deps, authSecret, authorization), deps }
+      return { viewer: await resolveViewer(deps, tokens, authorization), deps }
     },
     // Yoga masks unexpected errors ("Unexpected error.") and logs them; isDev would put their
     // message and stack into responses whenever NODE_ENV=development.
@@ -111,7 +113,7 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
       onConnect: async (ctx) => {
         // Returning false closes the socket with 4403 Forbidden, as the contract asks for a bad token.
         try {
-          const viewer = await resolveViewer(deps, authSecret, authorizationParam(ctx.connectionParams))
+          const viewer = await resolveViewer(deps, tokens, authorizationParam(ctx.connectionParams))
           if (viewer?.uid) {
             const socket = ctx.extra.socket
             const forget = deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden'))

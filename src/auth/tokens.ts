@@ -7,6 +7,8 @@ export interface TokenClaims {
   sub: string
   isAppAdmin: boolean
   issuedAt: Date
+  /** From `exp`; null when the token does not expire. */
+  expiresAt: Date | null
 }
 
 export interface SignTokenOptions {
@@ -56,7 +58,12 @@ export async function verifyToken(secret: string, token: string): Promise<TokenC
   if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.iat !== 'number') {
     throw new InvalidTokenError('missing-claims', 'the token needs a non-empty "sub" and a numeric "iat"')
   }
-  return { sub: payload.sub, isAppAdmin: payload.role === 'admin', issuedAt: new Date(payload.iat * 1000) }
+  return {
+    sub: payload.sub,
+    isAppAdmin: payload.role === 'admin',
+    issuedAt: new Date(payload.iat * 1000),
+    expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : null,
+  }
 }
 
 function invalidTokenFrom(error: unknown): InvalidTokenError | undefined {

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql'
 import type { AppDeps, Viewer } from '../context.js'
-import { InvalidTokenError, verifyToken } from './tokens.js'
+import type { TokenVerifier } from './token-verifier.js'
+import { InvalidTokenError } from './tokens.js'
 
 export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } })
@@ -18,7 +19,7 @@ const bearer = /^Bearer +([^\s]+)\s*$/i
  */
 export async function resolveViewer(
   deps: Pick<AppDeps, 'prisma'>,
-  secret: string,
+  tokens: Pick<TokenVerifier, 'verify'>,
   authorization: string | undefined | null,
 ): Promise<Viewer | null> {
   if (authorization === undefined || authorization === null || authorization.trim() === '') return null
@@ -27,7 +28,7 @@ export async function resolveViewer(
 
   let claims
   try {
-    claims = await verifyToken(secret, match[1])
+    claims = await tokens.verify(match[1])
   } catch (error) {
     if (error instanceof InvalidTokenError) throw unauthenticated(`invalid token: ${error.message}`)
     throw error
