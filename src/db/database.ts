@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
+import { createHash } from 'node:crypto'
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import { PrismaClient } from '../generated/prisma/client.js'
 import { applyMigrations } from './migration-engine.js'
@@ -33,6 +34,26 @@ export interface DatabaseOptions {
  */
 export const APPLICATION_NAME = 'departures'
 export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 5000
+
+/**
+ * Names statements so that each connection prepares them once: PostgreSQL then skips parsing
+ * (and, once a generic plan is chosen, planning) on every later use, which matters on the
+ * exit path where the database shares the machine's cores with the server. Only the first
+ * `limit` distinct statement texts are named, so statements whose text varies (IN lists of any
+ * length) cannot grow the prepared statements of a connection without bound.
+ */
+export function boundedStatementNames(limit = 500): (query: { sql: string }) => string {
+  const names = new Map<string, string>()
+  return ({ sql }) => {
+    let name = names.get(sql)
+    if (name === undefined && names.size < limit) {
+      name = `d_${createHash('sha1').update(sql).digest('base64url')}`
+      names.set(sql, name)
+    }
+    // pg runs a statement without a name unprepared.
+    return name as string
+  }
+}
 
 function postgresPool(url: string, onRoundTrip?: (sql: string) => void): pg.Pool {
   const pool = new pg.Pool({
@@ -116,7 +137,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const log = options.onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined
   if (options.databaseUrl) {
     const url = options.databaseUrl
-    const adapter = new PrismaPg(postgresPool(url, options.onRoundTrip), { disposeExternalPool: true })
+    const adapter = new PrismaPg(postgresPool(url, options.onRoundTrip), {
+      disposeExternalPool: true,
+      statementNameGenerator: boundedStatementNames(),
+    })
     const prisma = new PrismaClient({ adapter, log: log ? [...log] : [] })
     if (options.onQuery) prisma.$on('query' as never, (e: { query: string }) => options.onQuery!(e.query))
     return {

@@ -20,7 +20,7 @@ afterAll(() => db?.close())
 
 
 /** As Prisma logs them: BEGIN is not logged, COMMIT is. */
-const PINNED_COUNTS = { leaveGroup: 4, kickGroupMember: 6, removeMembers: 6, removeAll: 6 }
+const PINNED_COUNTS = { leaveGroup: 3, kickGroupMember: 5, removeMembers: 5, removeAll: 5 }
 
 const participants = (n: number) => Array.from({ length: n }, () => 'PARTICIPANT' as const)
 
@@ -46,7 +46,7 @@ test('removeAll costs the same number of SQL statements for 50 members as for 5,
   expect(await db.prisma.message.count({ where: { groupGuid: large.guid, action: 'KICKED' } })).toBe(5000)
 }, 120_000)
 
-test('no exit takes an app-wide lock: a multi-group exit writes all its events and their webhook deliveries in one statement', async () => {
+test('no exit takes an app-wide lock: each group’s exit writes its members, messages, event and webhook deliveries in one statement', async () => {
   const groups = [await seedGroup(db, { scopes: ['PARTICIPANT'] }), await seedGroup(db), await seedGroup(db)]
   const uid = groups[0].uids[0]
   for (const g of groups.slice(1)) await db.prisma.groupMember.create({ data: { groupGuid: g.guid, uid } })
@@ -57,8 +57,12 @@ test('no exit takes an app-wide lock: a multi-group exit writes all its events a
   expect(events).toHaveLength(3)
   expect(log.filter((sql) => /pg_advisory/.test(sql))).toEqual([])
   const eventWrites = log.filter((sql) => sql.includes('"MemberLeftEvent"'))
-  expect(eventWrites).toHaveLength(1)
-  expect(eventWrites[0]).toContain('INSERT INTO "WebhookDelivery"')
+  expect(eventWrites).toHaveLength(3)
+  for (const sql of eventWrites) {
+    expect(sql).toContain('DELETE FROM "GroupMember"')
+    expect(sql).toContain('INSERT INTO "Message"')
+    expect(sql).toContain('INSERT INTO "WebhookDelivery"')
+  }
 })
 
 test('the statements of each exit, pinned: leave, kick, removeMembers, removeAll', async () => {

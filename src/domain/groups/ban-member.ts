@@ -2,7 +2,6 @@ import type { Group, MemberLeftEvent } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InsufficientScopeError, InvalidInputError, UserNotFoundError } from '../errors.js'
-import { recordExit } from '../exits/record-exit.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId } from '../validation.js'
 import { findMembership, lockGroup } from './group-lock.js'
@@ -49,7 +48,7 @@ export function banGroupMember(
     if (target) {
       const removal = await removeByOperator(tx, group, actor, [target], { exitType: 'BANNED', keepOperatorStatus: false, now: deps.clock.now() })
       after = removal.group
-      event = await recordExit(tx, removal.exit)
+      event = removal.event
     }
     return { value: { group: after, event }, events: event ? [event] : [] }
   })

@@ -2,7 +2,6 @@ import type { MemberLeftEvent } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InsufficientScopeError } from '../errors.js'
-import { recordExit } from '../exits/record-exit.js'
 import { inTransaction, type Outcome } from '../transaction.js'
 import { requireId } from '../validation.js'
 import { dissolveGroup } from './dissolve-group.js'
@@ -17,8 +16,7 @@ export function deleteGroup(deps: DomainDeps, actor: Actor, input: { guid: strin
     if (!isOwnerOrAppAdmin(actor, group)) {
       throw new InsufficientScopeError(`only the owner of ${guid} or the app admin may delete it`)
     }
-    const { exit } = await dissolveGroup(tx, group, { operator: actor, reason: 'ADMIN_DELETED', now: deps.clock.now() })
-    const event = await recordExit(tx, exit)
+    const { event } = await dissolveGroup(tx, group, { operator: actor, reason: 'ADMIN_DELETED', now: deps.clock.now() })
     return { value: { guid, event }, events: [event] }
   })
 }

@@ -1,18 +1,18 @@
-import type { Group, LeaveReason } from '../../generated/prisma/client.js'
+import type { Group, LeaveReason, MemberLeftEvent } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
-import type { ExitInput } from '../exits/record-exit.js'
+import { recordExit } from '../exits/record-exit.js'
 import type { Tx } from '../transaction.js'
 
 /**
  * Dissolves a locked group: every member exits in one DISSOLVED event, the history is cleared
  * (so no action messages are written), and the group answers ERR_GROUP_NOT_FOUND from then on.
- * Returns the DISSOLVED event to record at the end of the transaction.
+ * Returns the group and the DISSOLVED event.
  */
 export async function dissolveGroup(
   tx: Tx,
   group: Group,
   { operator, reason, now }: { operator: Actor; reason: LeaveReason; now: Date },
-): Promise<{ group: Group; exit: ExitInput }> {
+): Promise<{ group: Group; event: MemberLeftEvent }> {
   const members = await tx.groupMember.findMany({
     where: { groupGuid: group.guid },
     select: { uid: true },
@@ -25,7 +25,7 @@ export async function dissolveGroup(
     where: { guid: group.guid },
     data: { dissolvedAt: now, ownerUid: null },
   })
-  const exit: ExitInput = {
+  const event = await recordExit(tx, {
     exitType: 'DISSOLVED',
     reason,
     groupGuid: group.guid,
@@ -33,6 +33,6 @@ export async function dissolveGroup(
     operatorUid: operator.uid,
     operatorSub: operator.sub,
     occurredAt: now,
-  }
-  return { group: dissolved, exit }
+  })
+  return { group: dissolved, event }
 }

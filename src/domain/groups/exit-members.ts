@@ -1,7 +1,7 @@
-import type { ExitType, Group, GroupAction, LeaveReason, MemberScope } from '../../generated/prisma/client.js'
+import type { ExitType, Group, GroupAction, LeaveReason, MemberLeftEvent, MemberScope } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import { OwnerMustTransferError } from '../errors.js'
-import type { ExitInput } from '../exits/record-exit.js'
+import { exitLogWrites, exitsAsParam, recordedColumns, recordedEvents, type ExitInput, type RecordedRow } from '../exits/record-exit.js'
 import type { Tx } from '../transaction.js'
 import { isOperatorScope } from './scopes.js'
 
@@ -30,12 +30,12 @@ export interface ExitRequest {
 }
 
 /**
- * The one way members leave a live group: membership rows and one action message per member,
- * in the caller's transaction; returns the group as it leaves it and the MemberLeftEvent to
- * record (recordExits, at the end of the transaction). The ownership rule is checked here, so no operation can remove an owner
- * by a path that forgot about it.
+ * The one way members leave a live group: membership rows, one action message per member, the
+ * MemberLeftEvent and its webhook deliveries, in one statement of the caller's transaction;
+ * returns the group as it leaves it and the event. The ownership rule is checked here, so no
+ * operation can remove an owner by a path that forgot about it.
  */
-export async function exitMembers(tx: Tx, request: ExitRequest): Promise<{ group: Group; exit: ExitInput }> {
+export async function exitMembers(tx: Tx, request: ExitRequest): Promise<{ group: Group; event: MemberLeftEvent }> {
   const { group, members, operator, now } = request
   const uids = members.map((m) => m.uid)
   const ownerLeaves = group.ownerUid !== null && uids.includes(group.ownerUid)
@@ -44,9 +44,19 @@ export async function exitMembers(tx: Tx, request: ExitRequest): Promise<{ group
   const operators = request.keepOperatorStatus ? members.filter((m) => isOperatorScope(m.scope)) : []
   // One statement however many members leave (array parameters; Prisma would split large IN
   // lists and createMany batches). The retained scopes forgotten and the ones kept are disjoint
-  // rows, so the two sub-statements never touch the same row.
+  // rows, so the two sub-statements never touch the same row. A count that is off rolls the
+  // whole statement back with the transaction, the event included.
   // LEFT is done by the member itself; KICKED and BANNED by the operator, on the member.
-  const [{ removed }] = await tx.$queryRawUnsafe<{ removed: number }[]>(
+  const exit: ExitInput = {
+    exitType: request.exitType,
+    reason: request.reason,
+    groupGuid: group.guid,
+    memberUids: uids,
+    operatorUid: operator.uid,
+    operatorSub: operator.sub,
+    occurredAt: now,
+  }
+  const rows = await tx.$queryRawUnsafe<(RecordedRow & { removed: number })[]>(
     `WITH gone AS (
        DELETE FROM "GroupMember" WHERE "groupGuid" = $1 AND uid = ANY($2::text[]) RETURNING uid),
      forgotten AS (
@@ -59,8 +69,9 @@ export async function exitMembers(tx: Tx, request: ExitRequest): Promise<{ group
        INSERT INTO "Message" ("groupGuid", kind, "sentAt", action, "actionByUid", "actionOnUid", reason)
        SELECT $1, 'ACTION', $5::timestamptz AT TIME ZONE 'UTC', $6::"GroupAction",
               CASE WHEN $7 THEN m.uid ELSE $8 END, CASE WHEN $7 THEN NULL ELSE m.uid END, $9::"LeaveReason"
-         FROM unnest($2::text[]) WITH ORDINALITY AS m(uid, position) ORDER BY m.position)
-     SELECT count(*)::int AS removed FROM gone`,
+         FROM unnest($2::text[]) WITH ORDINALITY AS m(uid, position) ORDER BY m.position),
+     ${exitLogWrites(10)}
+     SELECT (SELECT count(*) FROM gone)::int AS removed, ${recordedColumns} FROM ev`,
     group.guid,
     uids,
     operators.map((m) => m.uid),
@@ -70,20 +81,14 @@ export async function exitMembers(tx: Tx, request: ExitRequest): Promise<{ group
     request.action === 'LEFT',
     operator.uid,
     request.reason,
+    exitsAsParam([exit]),
   )
+  const removed = rows[0].removed
   if (removed !== uids.length) {
     throw new Error(`exitMembers: expected to remove ${uids.length} members of ${group.guid}, removed ${removed}`)
   }
   const after = ownerLeaves ? await tx.group.update({ where: { guid: group.guid }, data: { ownerUid: null } }) : group
 
-  const exit: ExitInput = {
-    exitType: request.exitType,
-    reason: request.reason,
-    groupGuid: group.guid,
-    memberUids: uids,
-    operatorUid: operator.uid,
-    operatorSub: operator.sub,
-    occurredAt: now,
-  }
-  return { group: after, exit }
+  const [event] = recordedEvents(rows.map(({ removed: _removed, ...row }) => row))
+  return { group: after, event }
 }

@@ -2,7 +2,6 @@ import type { Group, MemberLeftEvent } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InsufficientScopeError, UserNotFoundError } from '../errors.js'
-import { recordExits, type ExitInput } from '../exits/record-exit.js'
 import { inTransaction, type Outcome } from '../transaction.js'
 import { requireId } from '../validation.js'
 import { lockGroups } from './group-lock.js'
@@ -28,7 +27,7 @@ export function leaveAllGroups(deps: DomainDeps, actor: Actor, input: { uid?: st
     const current = new Map((await tx.groupMember.findMany({ where: { uid } })).map((m) => [m.groupGuid, m]))
     const left: Group[] = []
     const skipped: Group[] = []
-    const exits: ExitInput[] = []
+    const events: MemberLeftEvent[] = []
     const now = deps.clock.now()
     for (const group of groups) {
       const membership = current.get(group.guid)
@@ -38,10 +37,9 @@ export function leaveAllGroups(deps: DomainDeps, actor: Actor, input: { uid?: st
         continue
       }
       const departure = await leaveByOwnChoice(tx, group, membership, actor, now)
-      exits.push(departure.exit)
+      events.push(departure.event)
       left.push(departure.group)
     }
-    const events = await recordExits(tx, exits)
     return { value: { events, left, skipped }, events }
   })
 }

@@ -2,7 +2,6 @@ import type { Group, GroupMember, MemberLeftEvent } from '../../generated/prisma
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { NotAMemberError } from '../errors.js'
-import { recordExit, type ExitInput } from '../exits/record-exit.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId } from '../validation.js'
 import { dissolveGroup } from './dissolve-group.js'
@@ -17,8 +16,7 @@ export interface LeaveGroupResult {
 
 /**
  * A member leaves a locked group of its own choice. The owner of a DISSOLVE group dissolves it;
- * the owner of a TRANSFER_REQUIRED group is refused (exitMembers enforces that). Returns the
- * exit to record at the end of the transaction.
+ * the owner of a TRANSFER_REQUIRED group is refused (exitMembers enforces that).
  */
 export async function leaveByOwnChoice(
   tx: Tx,
@@ -26,7 +24,7 @@ export async function leaveByOwnChoice(
   membership: GroupMember,
   operator: Actor,
   now: Date,
-): Promise<{ group: Group; exit: ExitInput }> {
+): Promise<{ group: Group; event: MemberLeftEvent }> {
   if (group.ownerUid === membership.uid && group.ownerLeavePolicy === 'DISSOLVE') {
     return dissolveGroup(tx, group, { operator, reason: 'LEFT_BY_OWN_CHOICE', now })
   }
@@ -48,8 +46,7 @@ export function leaveGroup(deps: DomainDeps, actor: Actor, input: { guid: string
   return inTransaction(deps, async (tx) => {
     const { group, membership } = actor.uid ? await lockGroupWithMembership(tx, guid, actor.uid) : { group: await lockGroup(tx, guid), membership: null }
     if (!membership) throw new NotAMemberError()
-    const left = await leaveByOwnChoice(tx, group, membership, actor, deps.clock.now())
-    const event = await recordExit(tx, left.exit)
-    return { value: { group: left.group, event, message: `${guid} left successfully` }, events: [event] }
+    const { group: after, event } = await leaveByOwnChoice(tx, group, membership, actor, deps.clock.now())
+    return { value: { group: after, event, message: `${guid} left successfully` }, events: [event] }
   })
 }

@@ -2,7 +2,6 @@ import type { Group, GroupMember, LeaveReason, MemberLeftEvent, User } from '../
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InsufficientScopeError, InvalidInputError, MembersNotFoundError, NotAMemberError } from '../errors.js'
-import { recordExit, type ExitInput } from '../exits/record-exit.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
 import { requireId, requireIds } from '../validation.js'
 import { exitMembers } from './exit-members.js'
@@ -56,7 +55,7 @@ export interface OperatorRemoval {
 /**
  * Members removed by someone else (kick, ban, batch removal): the caller must outrank each
  * of them, and only the app admin may remove the owner (leaving the group ownerless).
- * Returns the group as it leaves it and the exit to record at the end of the transaction.
+ * Returns the group as it leaves it and the event.
  */
 export async function removeByOperator(
   tx: Tx,
@@ -64,7 +63,7 @@ export async function removeByOperator(
   actor: Actor,
   targets: GroupMember[],
   removal: OperatorRemoval,
-): Promise<{ group: Group; exit: ExitInput }> {
+): Promise<{ group: Group; event: MemberLeftEvent }> {
   await assertMayRemove(tx, group, actor, targets)
   return exitMembers(tx, {
     group,
@@ -103,13 +102,12 @@ export function removeMembers(deps: DomainDeps, actor: Actor, input: RemoveMembe
       if (removeAll) return { value: { group, removed: [], notMembers: [], event: null }, events: [] }
       throw new MembersNotFoundError()
     }
-    const { group: after, exit } = await removeByOperator(tx, group, actor, targets, {
+    const { group: after, event } = await removeByOperator(tx, group, actor, targets, {
       exitType: 'KICKED',
       reason,
       keepOperatorStatus: input.removeOperatorStatus !== true,
       now: deps.clock.now(),
     })
-    const event = await recordExit(tx, exit)
     return { value: { group: after, removed: targets.map((t) => t.user), notMembers, event }, events: [event] }
   })
 }
@@ -126,8 +124,7 @@ export function kickGroupMember(
     const group = await lockGroup(tx, guid)
     const target = await findMembership(tx, guid, uid)
     if (!target) throw new NotAMemberError(`${uid} is not a member of ${guid}`)
-    const { group: after, exit } = await removeByOperator(tx, group, actor, [target], { exitType: 'KICKED', keepOperatorStatus: true, now: deps.clock.now() })
-    const event = await recordExit(tx, exit)
+    const { group: after, event } = await removeByOperator(tx, group, actor, [target], { exitType: 'KICKED', keepOperatorStatus: true, now: deps.clock.now() })
     return { value: { group: after, event }, events: [event] }
   })
 }

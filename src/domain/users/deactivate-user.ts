@@ -52,27 +52,26 @@ export function deactivateUser(
     const memberships = await tx.groupMember.findMany({ where: { uid } })
     const groups = await lockGroups(tx, memberships.map((m) => m.groupGuid))
     const current = new Map((await tx.groupMember.findMany({ where: { uid } })).map((m) => [m.groupGuid, m]))
-    const exits: ExitInput[] = []
+    const events: MemberLeftEvent[] = []
     for (const group of groups) {
       const membership = current.get(group.guid)
       if (!membership) continue
-      exits.push(await leaveOnDeactivation(tx, group, membership, actor, now))
+      events.push(await leaveOnDeactivation(tx, group, membership, actor, now))
     }
-    exits.push(...(await leaveChatRoomsOnDeactivation(tx, uid, actor, now)))
-    const events = await recordExits(tx, exits)
+    events.push(...(await recordExits(tx, await leaveChatRoomsOnDeactivation(tx, uid, actor, now))))
     return { value: { user, events }, events, signedOut: [uid] }
   })
 }
 
-async function leaveOnDeactivation(tx: Tx, group: Group, membership: GroupMember, operator: Actor, now: Date): Promise<ExitInput> {
+async function leaveOnDeactivation(tx: Tx, group: Group, membership: GroupMember, operator: Actor, now: Date): Promise<MemberLeftEvent> {
   let departing = { group, scope: membership.scope }
   if (group.ownerUid === membership.uid) {
     const successor = group.ownerLeavePolicy === 'TRANSFER_REQUIRED' ? await findSuccessor(tx, group.guid, membership.uid) : null
-    if (!successor) return (await dissolveGroup(tx, group, { operator, reason: 'ADMIN_DEACTIVATED', now })).exit
+    if (!successor) return (await dissolveGroup(tx, group, { operator, reason: 'ADMIN_DEACTIVATED', now })).event
     // passOwnership makes the old owner an ADMIN, which is the scope it leaves with.
     departing = { group: await passOwnership(tx, group, successor.uid, operator, now), scope: 'ADMIN' }
   }
-  const { exit } = await exitMembers(tx, {
+  const { event } = await exitMembers(tx, {
     group: departing.group,
     members: [{ uid: membership.uid, scope: departing.scope }],
     exitType: 'DEACTIVATED',
@@ -83,7 +82,7 @@ async function leaveOnDeactivation(tx: Tx, group: Group, membership: GroupMember
     ownerMayLeave: false,
     now,
   })
-  return exit
+  return event
 }
 
 /** Chat rooms have no owner: the user simply leaves each one (one DEACTIVATED event per room). */
