@@ -1,4 +1,4 @@
-import { InvalidTokenError, verifyToken, type TokenClaims } from './tokens.js'
+import { InvalidTokenError, verificationKey, verifyToken, type TokenClaims } from './tokens.js'
 
 export interface TokenVerifierOptions {
   /** Tokens remembered at most (the oldest is forgotten first). */
@@ -16,6 +16,7 @@ export class TokenVerifier {
   private readonly verified = new Map<string, TokenClaims>()
   private readonly maxEntries: number
   private readonly now: () => number
+  private key: Promise<CryptoKey> | null = null
 
   constructor(
     private readonly secret: string,
@@ -31,7 +32,8 @@ export class TokenVerifier {
       if (known.expiresAt === null || known.expiresAt.getTime() > this.now()) return known
       throw new InvalidTokenError('expired', 'the token has expired')
     }
-    const claims = await verifyToken(this.secret, token)
+    this.key ??= verificationKey(this.secret)
+    const claims = await verifyToken(await this.key, token)
     if (this.verified.size >= this.maxEntries) this.verified.delete(this.verified.keys().next().value!)
     this.verified.set(token, claims)
     return claims
