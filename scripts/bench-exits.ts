@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
+import { onDatabaseServer } from './on-database-server.js'
 import { signToken } from '../src/auth/tokens.js'
 import { openDatabase } from '../src/db/database.js'
 
@@ -646,20 +647,10 @@ async function runPglite(settings: Settings): Promise<DatabaseFigures> {
   }
 }
 
-async function onServer(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
-
 /** A database of its own on the given server, for the API server and the floor; dropped afterwards. */
 async function runPostgres(serverUrl: string, settings: Settings): Promise<DatabaseFigures> {
   const name = `bench_exits_${randomBytes(5).toString('hex')}`
-  await onServer(serverUrl, `CREATE DATABASE ${name}`)
+  await onDatabaseServer(serverUrl, `CREATE DATABASE ${name}`)
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
   const dataDir = await temporaryFolder()
@@ -677,7 +668,7 @@ async function runPostgres(serverUrl: string, settings: Settings): Promise<Datab
       settings,
     )
   } finally {
-    await onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await onDatabaseServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     await rm(dataDir, { recursive: true, force: true })
   }
 }

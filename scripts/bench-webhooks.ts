@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import pg from 'pg'
+import { onDatabaseServer } from './on-database-server.js'
 import { openDatabase, type Database } from '../src/db/database.js'
 import { systemClock } from '../src/domain/clock.js'
 import { recordExits } from '../src/domain/exits/record-exit.js'
@@ -170,16 +170,6 @@ async function dispatch(db: Database, receiver: Receiver, box: SecretBox): Promi
   return { seconds }
 }
 
-async function onServer(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
-
 async function main(): Promise<void> {
   const receiver = await startReceiver()
   const rows: string[][] = []
@@ -208,7 +198,7 @@ async function main(): Promise<void> {
     const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL
     if (serverUrl) {
       const name = `departures_bench_${randomBytes(5).toString('hex')}`
-      await onServer(serverUrl, `CREATE DATABASE ${name}`)
+      await onDatabaseServer(serverUrl, `CREATE DATABASE ${name}`)
       const url = new URL(serverUrl)
       url.pathname = `/${name}`
       try {
@@ -220,7 +210,7 @@ async function main(): Promise<void> {
           await postgres.close()
         }
       } finally {
-        await onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        await onDatabaseServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       }
     } else {
       console.log('TEST_DATABASE_URL and DATABASE_URL are unset: PGlite only.')

@@ -52,9 +52,9 @@ export function verificationKey(secret: string): Promise<CryptoKey> {
 }
 
 /** Checks signature, expiry and claims; throws InvalidTokenError for any token it refuses. */
-export async function verifyToken(secret: string | CryptoKey, token: string): Promise<TokenClaims> {
+export async function verifyToken(secretOrKey: string | CryptoKey, token: string): Promise<TokenClaims> {
   let payload
-  const key = typeof secret === 'string' ? keyOf(secret) : secret
+  const key = typeof secretOrKey === 'string' ? keyOf(secretOrKey) : secretOrKey
   try {
     ;({ payload } = await jwtVerify(token, key, { algorithms: [algorithm], requiredClaims: ['sub', 'iat'] }))
   } catch (error) {

@@ -8,6 +8,7 @@ import { MemberLeftFeed, type FeedSubscribeOptions } from '../../src/events/memb
 import type { Notifier } from '../../src/events/notifier.js'
 import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
 import { openTestDatabase, uniqueId } from '../support/database.js'
+import { quitOf } from '../support/domain-fixtures.js'
 
 // On PostgreSQL the database is shared with other test files, whose exits show up in the
 // same table: every stream here is filtered to this test's own group.
@@ -34,14 +35,7 @@ async function commitExit(
 ): Promise<MemberLeftEvent> {
   const event = await db.prisma.$transaction(
     async (tx) => {
-      const inserted = await recordExit(tx, {
-        exitType: 'QUIT',
-        reason: 'LEFT_BY_OWN_CHOICE',
-        groupGuid: guid,
-        memberUids: [uniqueId('u')],
-        operatorUid: null,
-        occurredAt: new Date(),
-      })
+      const inserted = await recordExit(tx, quitOf(guid))
       if (options.slowMs) await sleep(options.slowMs)
       return inserted
     },

@@ -9,6 +9,7 @@ import { recordExit } from '../../src/domain/exits/record-exit.js'
 import { MemberLeftFeed } from '../../src/events/member-left-feed.js'
 import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
 import { openTestDatabase, uniqueId } from '../support/database.js'
+import { quitOf } from '../support/domain-fixtures.js'
 
 let db: Database
 let log: ExitLog
@@ -122,14 +123,7 @@ test('exits of 20 groups committing concurrently, later starters first, reach li
     const exits = guids.flatMap((guid, i) =>
       [0, 1].map(async (round) => {
         const event = await db.prisma.$transaction(async (tx) => {
-          const written = await recordExit(tx, {
-            exitType: 'QUIT',
-            reason: 'LEFT_BY_OWN_CHOICE',
-            groupGuid: guid,
-            memberUids: [uniqueId('u')],
-            operatorUid: null,
-            occurredAt: new Date(),
-          })
+          const written = await recordExit(tx, quitOf(guid))
           await sleep(round === 0 ? 120 - i * 5 : Math.random() * 40)
           return written
         })

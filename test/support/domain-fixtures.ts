@@ -2,6 +2,7 @@ import type { Database } from '../../src/db/database.js'
 import type { Actor } from '../../src/domain/actor.js'
 import type { DomainDeps } from '../../src/domain/deps.js'
 import type { Clock } from '../../src/domain/clock.js'
+import type { ExitInput } from '../../src/domain/exits/record-exit.js'
 import type { MemberScope, OwnerLeavePolicy, GroupType } from '../../src/generated/prisma/enums.js'
 import { uniqueId } from './database.js'
 
@@ -55,4 +56,9 @@ export async function seedGroup(
     ],
   })
   return { guid, owner, uids, members: Object.fromEntries(uids.map((uid, i) => [uid, scopes[i]])) }
+}
+
+/** A member leaving `guid` of its own choice, as recordExit takes it (a fresh member uid). */
+export function quitOf(guid: string): ExitInput {
+  return { exitType: 'QUIT', reason: 'LEFT_BY_OWN_CHOICE', groupGuid: guid, memberUids: [uniqueId('u')], operatorUid: null, occurredAt: new Date() }
 }
