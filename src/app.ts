@@ -14,6 +14,7 @@ import { isUnauthenticated, resolveViewer } from './auth/viewer.js'
 import { TokenVerifier } from './auth/token-verifier.js'
 import { schema } from './schema/index.js'
 import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
+import { SharedSubscriptions, type FrameSink, type SharedSubscriptionArgs } from './websocket/shared-subscriptions.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
@@ -31,6 +32,8 @@ export interface BuildAppOptions {
   authSecret: string
   /** Shorter timers for tests; offlineSweepMs 0 turns the realtime kick-out sweeper off. */
   timings?: { webSocketKeepAliveMs?: number; offlineSweepMs?: number }
+  /** Bytes a WebSocket may have waiting to be written before it is closed as a slow consumer. */
+  maxBufferedBytes?: number
 }
 
 const graphqlPath = '/graphql'
@@ -40,6 +43,10 @@ export const webSocketKeepAliveMs = 12_000
 // After this, stop() cuts the connections that are still open (a stuck request, a client
 // that never answers the WebSocket close handshake).
 const shutdownGraceMs = 10_000
+/** Closes the connection of a subscriber that stopped reading; it resumes with `after`. */
+export const SLOW_CONSUMER_CLOSE_CODE = 4413
+// About 200 exits of 300 bytes behind, on top of what the kernel's socket buffers already hold.
+export const defaultMaxBufferedBytes = 64 * 1024
 
 /**
  * What each transport hands Yoga's context function. HTTP: Yoga's `request`. graphql-ws: the
@@ -50,14 +57,16 @@ interface TransportContext {
   wsAuthorization?: string
 }
 
-/** ExecutionArgs that carry Yoga's enveloped execute/subscribe, so graphql-ws runs Yoga's plugins. */
-interface EnvelopedExecutionArgs extends ExecutionArgs {
+/**
+ * ExecutionArgs that carry Yoga's enveloped execute, so graphql-ws runs Yoga's plugins; for
+ * subscriptions, what SharedSubscriptions needs as well.
+ */
+interface EnvelopedExecutionArgs extends SharedSubscriptionArgs {
   envelopedExecute: Enveloped['execute']
-  envelopedSubscribe: Enveloped['subscribe']
 }
 type Enveloped = ReturnType<YogaServerInstance<TransportContext, GraphQLContext>['getEnveloped']>
 
-export async function buildApp({ config, deps, authSecret, timings = {} }: BuildAppOptions): Promise<App> {
+export async function buildApp({ config, deps, authSecret, timings = {}, maxBufferedBytes }: BuildAppOptions): Promise<App> {
   const offlineSweeper = new OfflineKickoutSweeper(deps, {
     intervalMs: timings.offlineSweepMs,
     publish: (events) => deps.announceExits(events),
@@ -87,6 +96,11 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
     renderGraphiQL: (options) => renderOfflineGraphiQL(options, graphqlWsBrowserClient),
   })
 
+  const sharedSubscriptions = new SharedSubscriptions({
+    maxBufferedBytes: maxBufferedBytes ?? defaultMaxBufferedBytes,
+    maskError: (error) => maskError(error, 'Unexpected error.', false) as GraphQLError,
+  })
+
   let address: AddressInfo | undefined
   let stopping = false
   let stopped: Promise<void> | undefined
@@ -109,7 +123,7 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
     {
       isProd: config.production,
       execute: (args) => (args as EnvelopedExecutionArgs).envelopedExecute(args),
-      subscribe: (args) => (args as EnvelopedExecutionArgs).envelopedSubscribe(args),
+      subscribe: (args) => sharedSubscriptions.subscribe(args as EnvelopedExecutionArgs),
       onConnect: async (ctx) => {
         // Returning false closes the socket with 4403 Forbidden, as the contract asks for a bad token.
         try {
@@ -128,9 +142,8 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
           throw error
         }
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const initialContext = {
-          req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           transport: 'ws' as const,
@@ -146,9 +159,9 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
         }
         const validationErrors = enveloped.validate(enveloped.schema, document)
         if (validationErrors.length > 0) return validationErrors
-        let contextValue: unknown
+        let contextValue: GraphQLContext
         try {
-          contextValue = await enveloped.contextFactory()
+          contextValue = (await enveloped.contextFactory()) as GraphQLContext
         } catch (error) {
           if (isUnauthenticated(error)) return [new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })]
           yoga.logger.error('could not build the context of a WebSocket operation', error)
@@ -161,7 +174,10 @@ export async function buildApp({ config, deps, authSecret, timings = {} }: Build
           variableValues: payload.variables,
           contextValue,
           envelopedExecute: enveloped.execute,
-          envelopedSubscribe: enveloped.subscribe,
+          query: payload.query,
+          operationId: id,
+          sink: sinkOf(ctx.extra.socket),
+          viewer: contextValue.viewer,
         }
         return args
       },
@@ -229,6 +245,27 @@ function authorizationParam(params: Record<string, unknown> | undefined): string
   const value = params?.authorization ?? params?.Authorization
   if (value === undefined || value === null) return undefined
   return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+const sinks = new WeakMap<WebSocket, FrameSink>()
+
+function sinkOf(socket: WebSocket): FrameSink {
+  let sink = sinks.get(socket)
+  if (!sink) {
+    sink = {
+      get isOpen() {
+        return socket.readyState === socket.OPEN
+      },
+      get bufferedAmount() {
+        return socket.bufferedAmount
+      },
+      // A text frame: graphql-ws clients parse text frames only.
+      send: (frame) => socket.send(frame, { binary: false }),
+      dropSlowConsumer: () => socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: reconnect and resume with after'),
+    }
+    sinks.set(socket, sink)
+  }
+  return sink
 }
 
 function terminateAll(sockets: Set<WebSocket>): void {

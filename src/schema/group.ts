@@ -29,6 +29,8 @@ export const GroupRef = builder.prismaObject('Group', {
       type: MemberScopeEnum,
       nullable: true,
       description: "The caller's scope in this group; null when the caller is not a member.",
+      // Subscriptions that select it are executed per viewer, not shared (src/websocket/shared-subscriptions.ts).
+      extensions: { perViewer: true },
       // Batched per request: listing many groups costs one membership query, not one per group.
       resolve: async (group, _args, ctx) =>
         ctx.viewer?.uid ? ((await loadersFor(ctx).viewerMemberships.load(group.guid))?.scope ?? null) : null,
