@@ -14,13 +14,15 @@ import { isUnauthenticated, resolveViewer } from './auth/viewer.js'
 import { TokenVerifier } from './auth/token-verifier.js'
 import { schema } from './schema/index.js'
 import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
-import { SharedSubscriptions, type FrameSink, type SharedSubscriptionArgs } from './websocket/shared-subscriptions.js'
+import { SharedSubscriptions, type FrameSink, type SharedSubscriptionArgs, type SharedSubscriptionCounts } from './websocket/shared-subscriptions.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
   readonly url: string
   /** The graphql-ws endpoint, `ws://HOST:PORT/graphql`; known after start(). */
   readonly wsUrl: string
+  /** Live subscriptions and the cohorts sharing their executions (src/websocket/shared-subscriptions.ts). */
+  readonly subscriptionCounts: SharedSubscriptionCounts
   start(): Promise<void>
   /** Refuses new connections, lets in-flight HTTP requests finish, completes WebSocket operations. */
   stop(): Promise<void>
@@ -218,6 +220,9 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     },
     get wsUrl() {
       return urlFor('ws')
+    },
+    get subscriptionCounts() {
+      return sharedSubscriptions.counts
     },
     start: async () => {
       await deps.presence.start()

@@ -40,6 +40,11 @@ export interface SharedSubscriptionsOptions {
   payloadCacheSize?: number
 }
 
+export interface SharedSubscriptionCounts {
+  subscriptions: number
+  cohorts: number
+}
+
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true }
 const FRAME_END = Buffer.from('}')
 
@@ -75,9 +80,11 @@ export class SharedSubscriptions {
     return new SharedDelivery(source[Symbol.asyncIterator](), cohort, args.sink, args.operationId, this.maxBufferedBytes)
   }
 
-  /** @internal Cohorts alive now (tests check that they share and that they are released). */
-  get cohortCount(): number {
-    return this.cohorts.size
+  /** Subscriptions being delivered now, and the cohorts that execute for them. */
+  get counts(): SharedSubscriptionCounts {
+    let subscriptions = 0
+    for (const cohort of this.cohorts.values()) subscriptions += cohort.members
+    return { subscriptions, cohorts: this.cohorts.size }
   }
 
   private join(args: SharedSubscriptionArgs): Cohort {

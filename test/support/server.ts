@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { print, type GraphQLFormattedError } from 'graphql'
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core'
-import { buildApp, type BuildAppOptions } from '../../src/app.js'
+import { buildApp, type App, type BuildAppOptions } from '../../src/app.js'
 import { signToken } from '../../src/auth/tokens.js'
 import { loadConfig } from '../../src/config.js'
 import type { AppDeps } from '../../src/context.js'
@@ -20,6 +20,8 @@ export interface TestServer {
   wsUrl: string
   deps: AppDeps
   db: Database
+  /** Live subscriptions and the cohorts sharing their executions. */
+  subscriptionCounts(): App['subscriptionCounts']
   /** A token signed with this server's secret. */
   token(uid: string, options?: { admin?: boolean; expiresIn?: string; issuedAt?: Date }): Promise<string>
   stop(): Promise<void>
@@ -70,6 +72,7 @@ export async function startTestServer(
     wsUrl: app.wsUrl,
     deps,
     db,
+    subscriptionCounts: () => app.subscriptionCounts,
     token: (uid, tokenOptions = {}) => signToken(secret, { sub: uid, ...tokenOptions }),
     stop: async () => {
       await app.stop()
