@@ -14,18 +14,24 @@ import { isUnauthenticated, resolveViewer } from './auth/viewer.js'
 import { TokenVerifier } from './auth/token-verifier.js'
 import { schema } from './schema/index.js'
 import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
-import { SharedSubscriptions, type FrameSink, type SharedSubscriptionArgs, type SharedSubscriptionCounts } from './websocket/shared-subscriptions.js'
+import { SharedSubscriptions, type SharedSubscriptionArgs, type SharedSubscriptionCounts } from './websocket/shared-subscriptions.js'
+import { defaultMaxBufferedBytes, sinkOf } from './websocket/socket-sink.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
   readonly url: string
   /** The graphql-ws endpoint, `ws://HOST:PORT/graphql`; known after start(). */
   readonly wsUrl: string
-  /** Live subscriptions and the cohorts sharing their executions (src/websocket/shared-subscriptions.ts). */
-  readonly subscriptionCounts: SharedSubscriptionCounts
+  /** What the WebSockets hold now: connections, bytes not yet written, subscriptions and their cohorts. */
+  liveCounts(): LiveCounts
   start(): Promise<void>
   /** Refuses new connections, lets in-flight HTTP requests finish, completes WebSocket operations. */
   stop(): Promise<void>
+}
+
+export interface LiveCounts extends SharedSubscriptionCounts {
+  connections: number
+  bufferedBytes: number
 }
 
 export interface BuildAppOptions {
@@ -45,10 +51,6 @@ export const webSocketKeepAliveMs = 12_000
 // After this, stop() cuts the connections that are still open (a stuck request, a client
 // that never answers the WebSocket close handshake).
 const shutdownGraceMs = 10_000
-/** Closes the connection of a subscriber that stopped reading; it resumes with `after`. */
-export const SLOW_CONSUMER_CLOSE_CODE = 4413
-// About 200 exits of 300 bytes behind, on top of what the kernel's socket buffers already hold.
-export const defaultMaxBufferedBytes = 64 * 1024
 
 /**
  * What each transport hands Yoga's context function. HTTP: Yoga's `request`. graphql-ws: the
@@ -221,8 +223,10 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     get wsUrl() {
       return urlFor('ws')
     },
-    get subscriptionCounts() {
-      return sharedSubscriptions.counts
+    liveCounts: () => {
+      let bufferedBytes = 0
+      for (const socket of webSockets.clients) bufferedBytes += socket.bufferedAmount
+      return { connections: webSockets.clients.size, bufferedBytes, ...sharedSubscriptions.counts }
     },
     start: async () => {
       await deps.presence.start()
@@ -250,27 +254,6 @@ function authorizationParam(params: Record<string, unknown> | undefined): string
   const value = params?.authorization ?? params?.Authorization
   if (value === undefined || value === null) return undefined
   return typeof value === 'string' ? value : JSON.stringify(value)
-}
-
-const sinks = new WeakMap<WebSocket, FrameSink>()
-
-function sinkOf(socket: WebSocket): FrameSink {
-  let sink = sinks.get(socket)
-  if (!sink) {
-    sink = {
-      get isOpen() {
-        return socket.readyState === socket.OPEN
-      },
-      get bufferedAmount() {
-        return socket.bufferedAmount
-      },
-      // A text frame: graphql-ws clients parse text frames only.
-      send: (frame) => socket.send(frame, { binary: false }),
-      dropSlowConsumer: () => socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: reconnect and resume with after'),
-    }
-    sinks.set(socket, sink)
-  }
-  return sink
 }
 
 function terminateAll(sockets: Set<WebSocket>): void {

@@ -39,13 +39,13 @@ describe('shared subscription execution', { timeout: 30_000 }, () => {
     const second = await seedGroup(server.db, { scopes: ['PARTICIPANT'] })
     const [ann] = first.uids
     const [ben] = second.uids
-    const before = server.subscriptionCounts()
+    const before = server.liveCounts()
 
     // No guid: a user follows its own exits, the app admin every exit.
     const annSees = await whenFollowing(server, async () => subscribe(server, await tokenOf(ann), MemberLeftDocument, {}))
     const benSees = await whenFollowing(server, async () => subscribe(server, await tokenOf(ben), MemberLeftDocument, {}))
     const adminSees = await whenFollowing(server, async () => subscribe(server, await tokenOf('backend', true), MemberLeftDocument, {}))
-    const during = server.subscriptionCounts()
+    const during = server.liveCounts()
     expect(during.subscriptions - before.subscriptions).toBe(3)
     expect(during.cohorts - before.cohorts).toBe(2)
 
@@ -60,20 +60,20 @@ describe('shared subscription execution', { timeout: 30_000 }, () => {
     expect((await benSees).received).toHaveLength(1)
 
     for (const subscription of [await annSees, await benSees, admin]) await subscription.close()
-    await until(() => server.subscriptionCounts().cohorts === before.cohorts, 'the cohorts are released')
+    await until(() => server.liveCounts().cohorts === before.cohorts, 'the cohorts are released')
   })
 
   test("a subscriber whose own exit completes its stream does not end the others' shared stream", async () => {
     const g = await seedGroup(server.db, { scopes: ['PARTICIPANT', 'PARTICIPANT', 'PARTICIPANT'] })
     const [ann, ben, cat] = g.uids
-    const before = server.subscriptionCounts()
+    const before = server.liveCounts()
     const streams = await whenFollowing(
       server,
       () => Promise.all([ann, ben, cat].map(async (uid) => subscribe(server, await tokenOf(uid), MemberLeftResumeDocument, { guid: g.guid }))),
       3,
     )
     const [annSees, benSees, catSees] = await streams
-    expect(server.subscriptionCounts().cohorts - before.cohorts).toBe(1)
+    expect(server.liveCounts().cohorts - before.cohorts).toBe(1)
 
     const annLeft = await leave(ann, g.guid)
     for (const stream of [annSees, benSees, catSees]) expect((await stream.next()).memberLeft).toEqual({ id: annLeft.id, members: [{ uid: ann }] })
@@ -82,19 +82,19 @@ describe('shared subscription execution', { timeout: 30_000 }, () => {
     const benLeft = await leave(ben, g.guid)
     for (const stream of [benSees, catSees]) expect((await stream.next()).memberLeft).toEqual({ id: benLeft.id, members: [{ uid: ben }] })
     await benSees.completed
-    expect(server.subscriptionCounts().subscriptions - before.subscriptions).toBe(1)
+    expect(server.liveCounts().subscriptions - before.subscriptions).toBe(1)
 
     const catLeft = await leave(cat, g.guid)
     expect((await catSees.next()).memberLeft).toEqual({ id: catLeft.id, members: [{ uid: cat }] })
     await catSees.completed
-    await until(() => server.subscriptionCounts().cohorts === before.cohorts, 'the cohort is released once its last member completed')
+    await until(() => server.liveCounts().cohorts === before.cohorts, 'the cohort is released once its last member completed')
     for (const stream of [annSees, benSees, catSees]) await stream.close()
   })
 
   test('different selections get different payloads, and fields that depend on the viewer are executed per viewer', async () => {
     const g = await seedGroup(server.db, { scopes: ['ADMIN', 'PARTICIPANT', 'PARTICIPANT'] })
     const [adminMember, participant, leaver] = g.uids
-    const before = server.subscriptionCounts()
+    const before = server.liveCounts()
     const full = await whenFollowing(server, async () => subscribe(server, await tokenOf(participant), MemberLeftDocument, { guid: g.guid }))
     const short = await whenFollowing(server, async () => subscribe(server, await tokenOf(adminMember), MemberLeftResumeDocument, { guid: g.guid }))
     const scopes = await whenFollowing(
@@ -103,7 +103,7 @@ describe('shared subscription execution', { timeout: 30_000 }, () => {
       2,
     )
     // Two selections shared by nobody else, and the viewer-dependent one once per viewer.
-    expect(server.subscriptionCounts().cohorts - before.cohorts).toBe(4)
+    expect(server.liveCounts().cohorts - before.cohorts).toBe(4)
 
     const left = await leave(leaver, g.guid)
     expect((await (await full).next()).memberLeft).toEqual({

@@ -22,9 +22,9 @@ export function domainDeps(db: Database, clock?: Clock): DomainDeps {
   return { prisma: db.prisma, clock: clock ?? { now: () => new Date() } }
 }
 
-export async function createUsers(db: Database, count: number, prefix = 'u'): Promise<string[]> {
+export async function createUsers(db: Database, count: number, prefix = 'u', nameOf = (uid: string) => `Name of ${uid}`): Promise<string[]> {
   const uids = Array.from({ length: count }, () => uniqueId(prefix))
-  await db.prisma.user.createMany({ data: uids.map((uid) => ({ uid, name: `Name of ${uid}` })) })
+  await db.prisma.user.createMany({ data: uids.map((uid) => ({ uid, name: nameOf(uid) })) })
   return uids
 }
 
@@ -40,10 +40,10 @@ export interface SeededGroup {
  */
 export async function seedGroup(
   db: Database,
-  options: { scopes?: MemberScope[]; policy?: OwnerLeavePolicy; type?: GroupType } = {},
+  options: { scopes?: MemberScope[]; policy?: OwnerLeavePolicy; type?: GroupType; nameOf?: (uid: string) => string } = {},
 ): Promise<SeededGroup & { uids: string[] }> {
   const scopes = options.scopes ?? []
-  const [owner, ...uids] = await createUsers(db, scopes.length + 1)
+  const [owner, ...uids] = await createUsers(db, scopes.length + 1, 'u', options.nameOf)
   const guid = uniqueId('g')
   await db.prisma.group.create({
     data: { guid, name: `Group ${guid}`, type: options.type ?? 'PUBLIC', ownerLeavePolicy: options.policy ?? 'TRANSFER_REQUIRED', ownerUid: owner },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { print, type GraphQLFormattedError } from 'graphql'
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core'
-import { buildApp, type App, type BuildAppOptions } from '../../src/app.js'
+import { buildApp, type BuildAppOptions, type LiveCounts } from '../../src/app.js'
 import { signToken } from '../../src/auth/tokens.js'
 import { loadConfig } from '../../src/config.js'
 import type { AppDeps } from '../../src/context.js'
@@ -20,8 +20,8 @@ export interface TestServer {
   wsUrl: string
   deps: AppDeps
   db: Database
-  /** Live subscriptions and the cohorts sharing their executions. */
-  subscriptionCounts(): App['subscriptionCounts']
+  /** Connections, unwritten bytes, subscriptions and their cohorts, now. */
+  liveCounts(): LiveCounts
   /** A token signed with this server's secret. */
   token(uid: string, options?: { admin?: boolean; expiresIn?: string; issuedAt?: Date }): Promise<string>
   stop(): Promise<void>
@@ -44,6 +44,7 @@ export async function startTestServer(
     webhooks?: Partial<Pick<AppDepsOptions['webhooks'], 'pollMs' | 'perEndpointConcurrency' | 'claimLeaseMs'>>
     /** The server key (AUTH_SECRET); a second instance must share it to open sealed secrets. */
     authSecret?: string
+    maxBufferedBytes?: BuildAppOptions['maxBufferedBytes']
   } = {},
 ): Promise<TestServer> {
   const db = options.database ?? (options.privateDatabase ? await openPrivateTestDatabase() : await openTestDatabase())
@@ -64,7 +65,13 @@ export async function startTestServer(
     presence: options.presence,
     webhooks: { ...config.webhooks, serverKey: secret, ...options.webhooks },
   })
-  const app = await buildApp({ config, deps, authSecret: secret, timings: { offlineSweepMs: 0, ...options.timings } })
+  const app = await buildApp({
+    config,
+    deps,
+    authSecret: secret,
+    timings: { offlineSweepMs: 0, ...options.timings },
+    maxBufferedBytes: options.maxBufferedBytes,
+  })
   await app.start()
   return {
     authSecret: secret,
@@ -72,7 +79,7 @@ export async function startTestServer(
     wsUrl: app.wsUrl,
     deps,
     db,
-    subscriptionCounts: () => app.subscriptionCounts,
+    liveCounts: () => app.liveCounts(),
     token: (uid, tokenOptions = {}) => signToken(secret, { sub: uid, ...tokenOptions }),
     stop: async () => {
       await app.stop()
