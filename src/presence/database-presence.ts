@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../generated/prisma/client.js'
 import type { Clock } from '../domain/clock.js'
-import { isOnline, lockPresence, markOfflineUnlessConnected, markOnline } from '../domain/chatrooms/presence-state.js'
-import type { Tx } from '../domain/transaction.js'
+import { lockPresence, markOfflineUnlessConnected, markOnline } from '../domain/chatrooms/presence-state.js'
+import { TRANSACTION_TIMEOUT_MS, type Tx } from '../domain/transaction.js'
 import type { Presence } from './presence.js'
 
 export interface DatabasePresenceOptions {
@@ -16,11 +16,32 @@ export interface DatabasePresenceOptions {
   onError?: (error: unknown) => void
 }
 
+/** At most this many opens and closes go into one transaction; the rest wait for the next. */
+export const MAX_PRESENCE_BATCH = 5_000
+
+interface Connection {
+  id: string
+  uid: string
+  /** When it opened or closed, on the service clock. */
+  at: Date
+}
+
+interface Change extends Connection {
+  opened: boolean
+  resolve(): void
+  reject(error: unknown): void
+}
+
 /**
  * Presence kept in the database, so every instance sees the same, and a restart does not
  * leave anyone online forever: each instance holds a lease renewed by heartbeats. When a
  * lease lapses (the instance died), another instance deletes its connections and takes their
  * users offline as of the lapsed instance's last heartbeat, the moment it was last heard from.
+ *
+ * Opens and closes are written in batches, group-commit style: those of one turn of the event
+ * loop, and those that arrive while a batch is being written, go into the next transaction
+ * together, with the same few statements whatever its size, so a reconnect storm of thousands
+ * of sockets is a few transactions rather than one each.
  */
 export class DatabasePresence implements Presence {
   readonly instanceId: string
@@ -32,6 +53,8 @@ export class DatabasePresence implements Presence {
   /** This instance's open connections (id → uid), to announce again if its lease lapsed. */
   private readonly local = new Map<string, string>()
   private readonly inFlight = new Set<Promise<unknown>>()
+  private readonly queued: Change[] = []
+  private draining: Promise<void> | undefined
   private timer: NodeJS.Timeout | undefined
   private stopped = false
 
@@ -60,7 +83,8 @@ export class DatabasePresence implements Presence {
     await this.prisma.$transaction(async (tx) => {
       await lockPresence(tx, uids)
       await tx.presenceInstance.deleteMany({ where: { id: this.instanceId } })
-      await markOfflineUnlessConnected(tx, uids, this.clock.now())
+      const now = this.clock.now()
+      await markOfflineUnlessConnected(tx, new Map(uids.map((uid) => [uid, now] as const)))
     })
   }
 
@@ -68,7 +92,7 @@ export class DatabasePresence implements Presence {
     const id = randomUUID()
     this.local.set(id, uid)
     try {
-      await this.track(this.announce(id, uid))
+      await this.enqueue({ opened: true, id, uid, at: this.clock.now() })
     } catch (error) {
       this.local.delete(id)
       throw error
@@ -87,16 +111,21 @@ export class DatabasePresence implements Presence {
       this.leaseMs / 1000,
     )
     if (renewed > 0) return
-    await this.prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(
-        `INSERT INTO "PresenceInstance" (id, "heardAt", "leaseExpiresAt") VALUES ($1, $2, now() + make_interval(secs => $3::float8))
-         ON CONFLICT (id) DO NOTHING`,
-        this.instanceId,
-        heardAt,
-        this.leaseMs / 1000,
-      )
-      for (const [id, uid] of this.local) await this.recordConnection(tx, id, uid)
-    })
+    const connections = [...this.local].map(([id, uid]) => ({ id, uid, at: heardAt }))
+    await this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe(
+          `INSERT INTO "PresenceInstance" (id, "heardAt", "leaseExpiresAt") VALUES ($1, $2, now() + make_interval(secs => $3::float8))
+           ON CONFLICT (id) DO NOTHING`,
+          this.instanceId,
+          heardAt,
+          this.leaseMs / 1000,
+        )
+        await lockPresence(tx, connections.map((c) => c.uid))
+        await this.open(tx, connections)
+      },
+      { maxWait: 10_000, timeout: TRANSACTION_TIMEOUT_MS },
+    )
   }
 
   /** Takes the connections of every instance whose lease has lapsed offline; returns how many instances. */
@@ -116,7 +145,7 @@ export class DatabasePresence implements Presence {
           id,
         )
         if (!gone) return
-        await markOfflineUnlessConnected(tx, uids, gone.heardAt)
+        await markOfflineUnlessConnected(tx, new Map(uids.map((uid) => [uid, gone.heardAt] as const)))
         reaped++
       })
     }
@@ -133,34 +162,78 @@ export class DatabasePresence implements Presence {
     }
   }
 
-  private async announce(id: string, uid: string): Promise<void> {
+  private recordClose(id: string, uid: string): Promise<void> {
+    // Once stopping, stop() takes every remaining connection offline in one go.
+    if (this.stopped) return Promise.resolve()
+    this.local.delete(id)
+    return this.enqueue({ opened: false, id, uid, at: this.clock.now() })
+  }
+
+  /** Settles once the batch holding the change has committed (or failed). */
+  private enqueue(change: Omit<Change, 'resolve' | 'reject'>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ ...change, resolve, reject })
+      this.draining ??= this.track(this.drain())
+    })
+  }
+
+  private async drain(): Promise<void> {
     try {
-      await this.prisma.$transaction((tx) => this.recordConnection(tx, id, uid))
-    } catch (error) {
-      // Reaped while alive (a long pause): announce the instance again, then the connection.
-      if (await this.prisma.presenceInstance.findUnique({ where: { id: this.instanceId }, select: { id: true } })) throw error
-      await this.heartbeat()
-      await this.prisma.$transaction((tx) => this.recordConnection(tx, id, uid))
+      // The opens and closes of this turn of the event loop go into the first batch together.
+      await new Promise((resolve) => setImmediate(resolve))
+      while (this.queued.length > 0) await this.write(this.queued.splice(0, MAX_PRESENCE_BATCH))
+    } finally {
+      this.draining = undefined
     }
   }
 
-  private async recordConnection(tx: Tx, id: string, uid: string): Promise<void> {
-    await lockPresence(tx, [uid])
-    const wasOnline = await isOnline(tx, uid)
-    // skipDuplicates: a heartbeat that announced this instance again may have written it already.
-    await tx.presenceConnection.createMany({ data: [{ id, uid, instanceId: this.instanceId, openedAt: this.clock.now() }], skipDuplicates: true })
-    if (!wasOnline) await markOnline(tx, uid)
+  /** Writes one batch and settles its callers: all resolve, or all reject with its error. */
+  private async write(batch: Change[]): Promise<void> {
+    const opened = batch.filter((c) => c.opened)
+    const closed = batch.filter((c) => !c.opened)
+    const transaction = () =>
+      this.prisma.$transaction(
+        async (tx) => {
+          await lockPresence(tx, batch.map((c) => c.uid))
+          if (closed.length > 0) await tx.$executeRawUnsafe(`DELETE FROM "PresenceConnection" WHERE id = ANY($1::text[])`, closed.map((c) => c.id))
+          await this.open(tx, opened)
+          // After the opens: a user closing one connection while opening another stays online.
+          // The last close of a user that is left without any is when it went offline.
+          await markOfflineUnlessConnected(tx, new Map(closed.map((c) => [c.uid, c.at] as const)))
+        },
+        { maxWait: 10_000, timeout: TRANSACTION_TIMEOUT_MS },
+      )
+    try {
+      try {
+        await transaction()
+      } catch (error) {
+        // Reaped while alive (a long pause): announce the instance again, then the batch.
+        if (await this.prisma.presenceInstance.findUnique({ where: { id: this.instanceId }, select: { id: true } })) throw error
+        await this.heartbeat()
+        await transaction()
+      }
+    } catch (error) {
+      for (const change of batch) change.reject(error)
+      return
+    }
+    for (const change of batch) change.resolve()
   }
 
-  private async recordClose(id: string, uid: string): Promise<void> {
-    // Once stopping, stop() takes every remaining connection offline in one go.
-    if (this.stopped) return
-    this.local.delete(id)
-    await this.prisma.$transaction(async (tx) => {
-      await lockPresence(tx, [uid])
-      await tx.presenceConnection.deleteMany({ where: { id } })
-      await markOfflineUnlessConnected(tx, [uid], this.clock.now())
-    })
+  /** Writes connections of this instance, under lockPresence; their users come online. */
+  private async open(tx: Tx, connections: readonly Connection[]): Promise<void> {
+    if (connections.length === 0) return
+    // ON CONFLICT: a heartbeat that announced this instance again may have written some already.
+    // Times as ISO text, as in markOfflineUnlessConnected.
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "PresenceConnection" (id, uid, "instanceId", "openedAt")
+       SELECT c.id, c.uid, $4, c."openedAt" FROM unnest($1::text[], $2::text[], $3::timestamp(3)[]) AS c(id, uid, "openedAt")
+       ON CONFLICT (id) DO NOTHING`,
+      connections.map((c) => c.id),
+      connections.map((c) => c.uid),
+      connections.map((c) => c.at.toISOString()),
+      this.instanceId,
+    )
+    await markOnline(tx, [...new Set(connections.map((c) => c.uid))])
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

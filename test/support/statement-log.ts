@@ -1,5 +1,6 @@
 import type { Database } from '../../src/db/database.js'
 import { openTestDatabase } from './database.js'
+import { openPrivateTestDatabase } from './private-database.js'
 
 export interface StatementLog {
   /** Runs `work` and returns the SQL statements this database was sent meanwhile. */
@@ -8,10 +9,14 @@ export interface StatementLog {
   countStatements(work: () => Promise<unknown>): Promise<number>
 }
 
-/** A test database (openTestDatabase) whose statements can be collected around a piece of work. */
-export async function openLoggedTestDatabase(): Promise<{ db: Database } & StatementLog> {
+/**
+ * A test database (openTestDatabase, or openPrivateTestDatabase with `private`) whose
+ * statements can be collected around a piece of work.
+ */
+export async function openLoggedTestDatabase(options: { private?: boolean } = {}): Promise<{ db: Database } & StatementLog> {
   let collecting: string[] | null = null
-  const db = await openTestDatabase({ onQuery: (sql) => void collecting?.push(sql) })
+  const onQuery = (sql: string) => void collecting?.push(sql)
+  const db = options.private ? await openPrivateTestDatabase({ onQuery }) : await openTestDatabase({ onQuery })
   async function statementsOf<T>(work: () => Promise<T>): Promise<{ value: T; sql: string[] }> {
     const sql: string[] = []
     collecting = sql
