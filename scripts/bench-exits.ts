@@ -8,26 +8,21 @@
 // the floor, dropped afterwards; raw and API alternately at 1, 10 and 50 callers.
 // Progress and a table on stderr; one JSON line with every figure on stdout.
 import { randomBytes } from 'node:crypto'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { Agent, request } from 'node:http'
-import { cpus, tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
+import type { Agent } from 'node:http'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
-import { onDatabaseServer } from './on-database-server.js'
+import { log, logTable, machine, onlyDatabase, positiveInteger } from './bench-cli.js'
+import { chunks, percentile, range, round } from './bench-numbers.js'
+import { agents, leaveGroup, post, startServer, temporaryFolder, type HttpAnswer, type Server } from './bench-server.js'
+import { onThrowawayDatabase } from './on-database-server.js'
 import { signToken } from '../src/auth/tokens.js'
 import { openDatabase } from '../src/db/database.js'
 
 const usage =
   'usage: npx tsx scripts/bench-exits.ts [--leaves N] [--leaves-c1 N] [--warm-up N] [--groups N] [--smoke] [--only=pglite|postgres]'
-const root = fileURLToPath(new URL('..', import.meta.url))
-const SERVER_START_TIMEOUT_MS = 180_000
-const SERVER_STOP_TIMEOUT_MS = 30_000
 /** Concurrent requests while seeding, each on its own connection. */
 const SEED_CALLERS = 8
 const USERS_PER_REQUEST = 100
@@ -50,13 +45,6 @@ interface Settings {
   callers: number[]
 }
 
-function positiveInteger(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}\n${usage}`)
-  return n
-}
-
 function readSettings(): Settings {
   const { values } = parseArgs({
     options: {
@@ -68,16 +56,15 @@ function readSettings(): Settings {
       groups: { type: 'string' },
     },
   })
-  if (values.only !== undefined && values.only !== 'pglite' && values.only !== 'postgres') throw new Error(usage)
   const smoke = values.smoke ?? false
-  const leaves = positiveInteger('leaves', values.leaves, smoke ? 40 : 2000)
+  const leaves = positiveInteger('leaves', values.leaves, smoke ? 40 : 2000, usage)
   return {
     smoke,
-    only: values.only,
+    only: onlyDatabase(values.only, usage),
     leaves,
-    leavesAtOne: positiveInteger('leaves-c1', values['leaves-c1'], smoke ? leaves : Math.min(leaves, 500)),
-    warmUp: positiveInteger('warm-up', values['warm-up'], smoke ? 10 : 100),
-    groups: positiveInteger('groups', values.groups, smoke ? 2 : 100),
+    leavesAtOne: positiveInteger('leaves-c1', values['leaves-c1'], smoke ? leaves : Math.min(leaves, 500), usage),
+    warmUp: positiveInteger('warm-up', values['warm-up'], smoke ? 10 : 100, usage),
+    groups: positiveInteger('groups', values.groups, smoke ? 2 : 100, usage),
     rawGroups: smoke ? 10 : 1000,
     callers: smoke ? [1, 5] : [1, 10, 50],
   }
@@ -85,10 +72,6 @@ function readSettings(): Settings {
 
 function leavesFor(settings: Settings, callers: number): number {
   return callers === 1 ? settings.leavesAtOne : settings.leaves
-}
-
-function log(line: string): void {
-  console.error(line)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -120,166 +103,8 @@ async function timed<T>(items: readonly T[], callers: number, work: (item: T, ca
   return { count: items.length, seconds, latencies: latencies.sort((a, b) => a - b) }
 }
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]
-}
-
-function round(value: number, decimals: number): number {
-  const factor = 10 ** decimals
-  return Math.round(value * factor) / factor
-}
-
 // ---------------------------------------------------------------------------------------------
-// The server, as a child process
-
-interface Server {
-  /** The GraphQL endpoint. */
-  url: URL
-  /** The last of what the server wrote on stderr. */
-  stderr(): string
-  /** CPU seconds the server's processes have used so far; undefined where /proc cannot tell. */
-  cpuSeconds(): Promise<number | undefined>
-  stop(): Promise<void>
-}
-
-interface ServerOptions {
-  authSecret: string
-  dataDir: string
-  /** Unset: embedded PGlite in dataDir. */
-  databaseUrl?: string
-}
-
-const TAIL_CHARS = 20_000
-
-function keepTail(text: string, more: string): string {
-  const all = text + more
-  return all.length > TAIL_CHARS ? all.slice(all.length - TAIL_CHARS) : all
-}
-
-async function startServer(options: ServerOptions): Promise<Server> {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      AUTH_SECRET: options.authSecret,
-      DATA_DIR: options.dataDir,
-      DATABASE_URL: options.databaseUrl ?? '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  let stdout = ''
-  let stopping = false
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = keepTail(stderr, chunk)))
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
-  void exited.then(([code, signal]) => {
-    if (!stopping) log(`the server exited unexpectedly (code ${code}, signal ${signal}); its stderr:\n${stderr}`)
-  })
-
-  // The whole of stdout is read, after the URL too, so that the server never blocks on a full pipe.
-  const url = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${stdout}\n${stderr}`)), SERVER_START_TIMEOUT_MS)
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      stdout = keepTail(stdout, `${line}\n`)
-      const found = /GraphiQL and GraphQL over HTTP: (\S+)/.exec(line)
-      if (found) {
-        clearTimeout(timer)
-        resolve(new URL(found[1]))
-      }
-    })
-    void exited.then(() => {
-      clearTimeout(timer)
-      reject(new Error(`the server exited before it was listening:\n${stdout}\n${stderr}`))
-    })
-  })
-
-  return {
-    url,
-    stderr: () => stderr,
-    cpuSeconds: () => processTreeCpuSeconds(child.pid),
-    stop: async () => {
-      stopping = true
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      await stopWithin(child, exited, SERVER_STOP_TIMEOUT_MS)
-    },
-  }
-}
-
-/** Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat, is 100 on every common build. */
-const CLOCK_TICKS_PER_SECOND = 100
-
-/** The process and its children (tsx runs the server in a child node process). */
-async function processTreeCpuSeconds(pid: number | undefined): Promise<number | undefined> {
-  if (pid === undefined) return undefined
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    let seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
-    const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean)
-    for (const child of children) seconds += (await processTreeCpuSeconds(Number(child))) ?? 0
-    return seconds
-  } catch {
-    return undefined
-  }
-}
-
-async function stopWithin(child: ChildProcess, exited: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)))
-  if ((await Promise.race([exited, late])) === 'late') {
-    log(`the server did not stop within ${ms} ms of SIGTERM: killing it`)
-    child.kill('SIGKILL')
-    await exited
-  }
-  clearTimeout(timer)
-}
-
-// ---------------------------------------------------------------------------------------------
-// GraphQL over keep-alive HTTP
-
-interface HttpAnswer {
-  status: number
-  body: string
-  /** False when the request opened a new connection. */
-  reused: boolean
-}
-
-function post(url: URL, agent: Agent, token: string, query: string, variables: Record<string, unknown>): Promise<HttpAnswer> {
-  const payload = JSON.stringify({ query, variables })
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          authorization: `Bearer ${token}`,
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('error', reject)
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), reused: req.reusedSocket }))
-      },
-    )
-    req.on('error', reject)
-    req.end(payload)
-  })
-}
-
-/** One keep-alive connection per caller. */
-function agents(count: number): Agent[] {
-  return Array.from({ length: count }, () => new Agent({ keepAlive: true, maxSockets: 1 }))
-}
+// Seeding through the API
 
 interface FieldResult {
   __typename?: string
@@ -297,9 +122,6 @@ function expectPayloads(answer: HttpAnswer, typename: string, query: string): Re
   if (bad) throw new Error(`expected ${typename} from\n${query.slice(0, 2000)}\nbut got HTTP ${answer.status}: ${answer.body.slice(0, 4000)}`)
   return data!
 }
-
-// ---------------------------------------------------------------------------------------------
-// Seeding through the API
 
 interface ApiExit {
   uid: string
@@ -321,14 +143,6 @@ const createGroupDocument = `mutation CreateGroup($input: CreateGroupInput!) {
 const addMembersDocument = `mutation AddMembers($guid: ID!, $members: [MemberInput!]!) {
   addMembers(guid: $guid, members: $members) { __typename ... on Error { code message } }
 }`
-
-function range(count: number): number[] {
-  return Array.from({ length: count }, (_, i) => i)
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  return range(Math.ceil(items.length / size)).map((i) => items.slice(i * size, (i + 1) * size))
-}
 
 /** Runs each task on a seeding connection, SEED_CALLERS at a time. */
 async function onSeedConnections<T>(items: readonly T[], work: (item: T, agent: Agent) => Promise<void>): Promise<void> {
@@ -381,27 +195,8 @@ async function seedThroughApi(server: Server, authSecret: string, prefix: string
 // ---------------------------------------------------------------------------------------------
 // Measuring the API
 
-const leaveGroupDocument = `mutation LeaveGroup($guid: ID!) {
-  leaveGroup(guid: $guid) { __typename ... on LeaveGroupPayload { event { id } } ... on Error { code message } }
-}`
-
-interface LeaveAnswer {
-  data?: { leaveGroup?: { __typename?: string; event?: { id?: string } } } | null
-}
-
 async function leave(server: Server, agent: Agent, exit: ApiExit): Promise<boolean> {
-  const answer = await post(server.url, agent, exit.token, leaveGroupDocument, { guid: exit.guid })
-  let result: LeaveAnswer | undefined
-  try {
-    result = JSON.parse(answer.body) as LeaveAnswer
-  } catch {
-    result = undefined
-  }
-  const payload = result?.data?.leaveGroup
-  if (answer.status !== 200 || payload?.__typename !== 'LeaveGroupPayload' || !payload.event?.id) {
-    throw new Error(`leaveGroup by ${exit.uid} in ${exit.guid} answered HTTP ${answer.status}: ${answer.body.slice(0, 4000)}`)
-  }
-  return answer.reused
+  return (await leaveGroup(server.url, agent, exit.token, exit.guid)).reused
 }
 
 /** Warm-up, then the measured leaves, on the same `callers` connections. */
@@ -616,14 +411,10 @@ async function measureTarget(target: Target, settings: Settings): Promise<Databa
   return results
 }
 
-async function temporaryFolder(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'bench-exits-'))
-}
-
 /** The server on a file-backed PGlite; the floor on a second one, migrated the same way, in this process. */
 async function runPglite(settings: Settings): Promise<DatabaseFigures> {
-  const serverDir = await temporaryFolder()
-  const rawDir = await temporaryFolder()
+  const serverDir = await temporaryFolder('bench-exits-')
+  const rawDir = await temporaryFolder('bench-exits-')
   try {
     return await measureTarget(
       {
@@ -649,41 +440,37 @@ async function runPglite(settings: Settings): Promise<DatabaseFigures> {
 
 /** A database of its own on the given server, for the API server and the floor; dropped afterwards. */
 async function runPostgres(serverUrl: string, settings: Settings): Promise<DatabaseFigures> {
-  const name = `bench_exits_${randomBytes(5).toString('hex')}`
-  await onDatabaseServer(serverUrl, `CREATE DATABASE ${name}`)
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  const dataDir = await temporaryFolder()
-  try {
-    return await measureTarget(
-      {
-        name: 'postgres',
-        callers: settings.callers,
-        server: (authSecret) => startServer({ authSecret, dataDir, databaseUrl: url.toString() }),
-        raw: async () => {
-          const pool = new pg.Pool({ connectionString: url.toString(), max: RAW_POOL_MAX })
-          return { connect: pgSessions(pool), close: () => pool.end() }
+  return onThrowawayDatabase(serverUrl, 'bench_exits', async (url) => {
+    const dataDir = await temporaryFolder('bench-exits-')
+    try {
+      return await measureTarget(
+        {
+          name: 'postgres',
+          callers: settings.callers,
+          server: (authSecret) => startServer({ authSecret, dataDir, databaseUrl: url }),
+          raw: async () => {
+            const pool = new pg.Pool({ connectionString: url, max: RAW_POOL_MAX })
+            return { connect: pgSessions(pool), close: () => pool.end() }
+          },
         },
-      },
-      settings,
-    )
-  } finally {
-    await onDatabaseServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await rm(dataDir, { recursive: true, force: true })
-  }
+        settings,
+      )
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
 
-function logTable(results: Record<string, DatabaseFigures>): void {
+function logResults(results: Record<string, DatabaseFigures>): void {
   const header = ['database', 'callers', 'api exits/s', 'api p50', 'api p99', 'raw tx/s', 'raw p50', 'raw p99', 'api/raw tput', 'api/raw p99']
   const rows = Object.entries(results).flatMap(([database, phases]) =>
     Object.entries(phases).map(([key, f]) =>
       [database, key.slice(1), f.api.exitsPerSec, f.api.p50Ms, f.api.p99Ms, f.raw.txPerSec, f.raw.p50Ms, f.raw.p99Ms, f.ratio.throughput, f.ratio.p99].map(String),
     ),
   )
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  for (const row of [header, ...rows]) log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '))
+  logTable(header, rows)
 }
 
 async function main(): Promise<void> {
@@ -699,12 +486,11 @@ async function main(): Promise<void> {
   }
 
   log(`leaveGroup over keep-alive HTTP vs the same exit as five raw SQL round trips; ms are per exit; warm-up ${settings.warmUp} per phase`)
-  logTable(results)
-  const cpu = cpus()
+  logResults(results)
   const line = {
     bench: 'exits',
     date: new Date().toISOString(),
-    machine: { cpus: cpu.length, model: cpu[0]?.model.trim() ?? 'unknown', node: process.version },
+    machine: machine(),
     shape: { smoke: settings.smoke, groups: settings.groups, rawGroups: settings.rawGroups, warmUp: settings.warmUp },
     ...results,
   }
