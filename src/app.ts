@@ -6,7 +6,6 @@ import { dirname, join } from 'node:path'
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql'
 import { createYoga, maskError, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga'
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql'
-import { useServer } from 'graphql-ws/use/ws'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Config } from './config.js'
 import type { AppDeps, GraphQLContext } from './context.js'
@@ -16,6 +15,7 @@ import { schema } from './schema/index.js'
 import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
 import { SharedSubscriptions, type SharedSubscriptionArgs, type SharedSubscriptionCounts } from './websocket/shared-subscriptions.js'
 import { defaultMaxBufferedBytes, sinkOf } from './websocket/socket-sink.js'
+import { serveGraphqlWs } from './websocket/graphql-ws-server.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
@@ -85,7 +85,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     context: async (initial) => {
       const authorization =
         initial.transport === 'ws' ? initial.wsAuthorization : (initial.request.headers.get('authorization') ?? undefined)
-      return { viewer: await resolveViewer(deps, tokens, authorization), deps }
+      return { viewer: await resolveViewer(deps.users, tokens, authorization), deps }
     },
     // Yoga masks unexpected errors ("Unexpected error.") and logs them; isDev would put their
     // message and stack into responses whenever NODE_ENV=development.
@@ -123,15 +123,14 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
   })
 
   const webSockets = new WebSocketServer({ server, path: graphqlPath })
-  const graphqlWs = useServer<Record<string, unknown> | undefined>(
+  const graphqlWs = serveGraphqlWs<Record<string, unknown> | undefined>(
     {
-      isProd: config.production,
       execute: (args) => (args as EnvelopedExecutionArgs).envelopedExecute(args),
       subscribe: (args) => sharedSubscriptions.subscribe(args as EnvelopedExecutionArgs),
       onConnect: async (ctx) => {
         // Returning false closes the socket with 4403 Forbidden, as the contract asks for a bad token.
         try {
-          const viewer = await resolveViewer(deps, tokens, authorizationParam(ctx.connectionParams))
+          const viewer = await resolveViewer(deps.users, tokens, authorizationParam(ctx.connectionParams))
           if (viewer?.uid) {
             const socket = ctx.extra.socket
             const forget = deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden'))
@@ -188,6 +187,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     },
     webSockets,
     timings.webSocketKeepAliveMs ?? webSocketKeepAliveMs,
+    (message, error) => yoga.logger.error(message, error),
   )
 
   function logPresenceError(error: unknown): void {

@@ -77,7 +77,9 @@ export class SharedSubscriptions {
       return this.masked(source)
     }
     const cohort = this.join(args)
-    return new SharedDelivery(source[Symbol.asyncIterator](), cohort, args.sink, args.operationId, this.maxBufferedBytes)
+    const delivery = new SharedDelivery(source[Symbol.asyncIterator](), cohort, args.sink, args.operationId, this.maxBufferedBytes)
+    forgetArguments(args)
+    return delivery
   }
 
   /** Subscriptions being delivered now, and the cohorts that execute for them. */
@@ -124,6 +126,15 @@ export class SharedSubscriptions {
 function executionOf(args: SharedSubscriptionArgs): ExecutionArgs {
   const { schema, document, operationName, variableValues, contextValue, fieldResolver, typeResolver } = args
   return { schema, document, operationName, variableValues, contextValue, fieldResolver, typeResolver }
+}
+
+/**
+ * graphql-ws keeps a subscription's arguments for as long as it lives, to pass them along with
+ * each result; a shared delivery yields no results, and its cohort copied what it executes
+ * with. Emptying them leaves a subscriber holding only its delivery, not its own context.
+ */
+function forgetArguments(args: SharedSubscriptionArgs): void {
+  for (const key of Object.keys(args)) (args as unknown as Record<string, unknown>)[key] = undefined
 }
 
 /** Whether the document selects a field whose value depends on who asks (`extensions.perViewer`). */

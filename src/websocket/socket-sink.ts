@@ -15,21 +15,31 @@ const sinks = new WeakMap<WebSocket, FrameSink>()
 export function sinkOf(socket: WebSocket): FrameSink {
   let sink = sinks.get(socket)
   if (!sink) {
-    sink = {
-      get isOpen() {
-        return socket.readyState === socket.OPEN
-      },
-      get bufferedAmount() {
-        return socket.bufferedAmount
-      },
-      // A text frame: graphql-ws clients parse text frames only.
-      send: (frame) => socket.send(frame, { binary: false }),
-      dropSlowConsumer: () => {
-        socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: reconnect and resume with after')
-        setTimeout(() => socket.terminate(), slowConsumerCloseGraceMs).unref()
-      },
-    }
+    sink = new WebSocketSink(socket)
     sinks.set(socket, sink)
   }
   return sink
+}
+
+class WebSocketSink implements FrameSink {
+  constructor(private readonly socket: WebSocket) {}
+
+  get isOpen(): boolean {
+    return this.socket.readyState === this.socket.OPEN
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount
+  }
+
+  send(frame: Buffer): void {
+    // A text frame: graphql-ws clients parse text frames only.
+    this.socket.send(frame, { binary: false })
+  }
+
+  dropSlowConsumer(): void {
+    const socket = this.socket
+    socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: reconnect and resume with after')
+    setTimeout(() => socket.terminate(), slowConsumerCloseGraceMs).unref()
+  }
 }
