@@ -5,12 +5,20 @@ import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js'
 import type { MemberLeftFeed } from './events/member-left-feed.js'
 import type { LiveSessions } from './auth/live-sessions.js'
 import type { Presence } from './presence/presence.js'
+import type { MembershipLookup } from './domain/exits/member-left-visibility.js'
+
+/** Reads a user row for an incoming token (batched across connections; see TurnBatchedLookups). */
+export interface UserLookup {
+  user(uid: string): Promise<User | null>
+}
 
 /** Everything the server wires together once and hands to every request. */
 export interface AppDeps extends WebhookEndpointDeps {
   memberLeft: MemberLeftFeed
   liveSessions: LiveSessions
   presence: Presence
+  users: UserLookup
+  memberships: MembershipLookup
   webhookDispatcher: Pick<WebhookDispatcher, 'start' | 'stop' | 'nudge'>
   /** After commit: live subscribers and the webhook dispatcher learn of the exits. */
   announceExits(events: MemberLeftEvent[]): void

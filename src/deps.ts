@@ -8,6 +8,7 @@ import { wroteWebhookDeliveries } from './domain/exits/record-exit.js'
 import { LiveSessions } from './auth/live-sessions.js'
 import { DatabasePresence, type DatabasePresenceOptions } from './presence/database-presence.js'
 import { assertAllowedHost } from './webhooks/address-policy.js'
+import { TurnBatchedLookups } from './db/turn-batched-lookups.js'
 import { SecretBox } from './webhooks/secret-box.js'
 import { generateWebhookSecret } from './webhooks/signing.js'
 import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/webhook-dispatcher.js'
@@ -27,12 +28,15 @@ export function createAppDeps({ prisma, clock = systemClock, presence, webhooks 
   const memberLeft = new MemberLeftFeed(prismaExitLog(prisma))
   const secretBox = new SecretBox(webhooks.serverKey)
   const webhookDispatcher = new WebhookDispatcher({ prisma, clock, secretBox, ...webhooks })
+  const lookups = new TurnBatchedLookups(prisma)
   return {
     prisma,
     clock,
     memberLeft,
     liveSessions: new LiveSessions(),
     presence: new DatabasePresence({ prisma, clock, ...presence }),
+    users: lookups,
+    memberships: lookups,
     webhookSecrets: { generate: generateWebhookSecret, seal: (secret) => secretBox.seal(secret) },
     checkWebhookHost: (hostname) => assertAllowedHost(hostname, webhooks.allowPrivate),
     webhookDispatcher,

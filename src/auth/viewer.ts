@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql'
-import type { AppDeps, Viewer } from '../context.js'
+import type { UserLookup, Viewer } from '../context.js'
 import type { TokenVerifier } from './token-verifier.js'
 import { InvalidTokenError } from './tokens.js'
 
@@ -18,7 +18,7 @@ const bearer = /^Bearer +([^\s]+)\s*$/i
  * The user row is read on every call, so a deactivation takes effect on the next operation.
  */
 export async function resolveViewer(
-  deps: Pick<AppDeps, 'prisma'>,
+  users: UserLookup,
   tokens: Pick<TokenVerifier, 'verify'>,
   authorization: string | undefined | null,
 ): Promise<Viewer | null> {
@@ -34,7 +34,7 @@ export async function resolveViewer(
     throw error
   }
 
-  const user = await deps.prisma.user.findUnique({ where: { uid: claims.sub } })
+  const user = await users.user(claims.sub)
   if (!user) {
     if (claims.isAppAdmin) return { uid: null, sub: claims.sub, isAppAdmin: true, user: null }
     throw unauthenticated('the token names no user')

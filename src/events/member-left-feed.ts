@@ -161,6 +161,11 @@ export class MemberLeftFeed {
     void this.position().catch(() => undefined)
   }
 
+  /** @internal Whether every event handed to subscribers so far is at or before this position. */
+  dispatchedNothingAfter(position: ExitLogPosition): boolean {
+    return this.lastDispatched !== null && !isAfter(this.lastDispatched, position)
+  }
+
   /** @internal */
   unregister(subscription: FeedSubscription): void {
     this.subscribers.delete(subscription)
@@ -396,7 +401,10 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
       else this.goLive()
     } else {
       this.accepted = this.taken = this.options.after
-      this.mode = 'store'
+      // Nothing after the cursor handed out yet (the usual case: a cursor from position()
+      // just now): every later event will be pushed here, so there is nothing to read.
+      if (!this.droppedWhileStoring && this.feed.dispatchedNothingAfter(this.options.after)) this.goLive()
+      else this.mode = 'store'
     }
   }
 

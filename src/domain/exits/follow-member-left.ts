@@ -3,7 +3,13 @@ import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import type { ExitLog, ExitLogPosition } from './exit-log.js'
 import { resolveMemberLeftCursor } from './member-left-cursor.js'
-import { authorizeMemberLeft, memberLeftView, validateMemberLeftScope, type MemberLeftDecision } from './member-left-visibility.js'
+import {
+  authorizeMemberLeft,
+  memberLeftView,
+  validateMemberLeftScope,
+  type MemberLeftDecision,
+  type MembershipLookup,
+} from './member-left-visibility.js'
 
 /** The committed-exit stream (src/events/member-left-feed.ts), as the domain needs it. */
 export interface MemberLeftSource {
@@ -28,7 +34,7 @@ export interface FollowMemberLeftInput {
  * (DomainError) are thrown before anything is subscribed.
  */
 export async function followMemberLeft(
-  deps: DomainDeps & { memberLeft: MemberLeftSource },
+  deps: DomainDeps & { memberLeft: MemberLeftSource; memberships?: MembershipLookup },
   actor: Actor,
   input: FollowMemberLeftInput,
 ): Promise<AsyncIterableIterator<MemberLeftEvent>> {
@@ -37,7 +43,7 @@ export async function followMemberLeft(
   // The start is fixed before the membership check, so an exit committing after the check
   // (say, the caller being kicked) comes later in the log and is replayed, and ends the stream.
   const start = after ?? (await deps.memberLeft.position())
-  const audience = await authorizeMemberLeft(deps.prisma, actor, { ...scope, after: start })
+  const audience = await authorizeMemberLeft(deps.prisma, actor, { ...scope, after: start }, deps.memberships)
   const view = memberLeftView(audience)
   return deps.memberLeft.subscribe({ after: start, where: view.where, filter: view.decide })
 }

@@ -95,6 +95,7 @@ export async function authorizeMemberLeft(
   db: Reader,
   actor: Actor,
   input: MemberLeftScopeInput & { after?: ExitLogPosition },
+  memberships: MembershipLookup = membershipLookupOver(db),
 ): Promise<MemberLeftAudience> {
   const { guid, chatRoomId } = validateMemberLeftScope(input)
   if (!actor.isAppAdmin && !actor.uid) {
@@ -104,7 +105,7 @@ export async function authorizeMemberLeft(
   const place: Place | null = guid !== undefined ? { groupGuid: guid } : chatRoomId !== undefined ? { chatRoomId } : null
   if (place === null) return uid === null ? { kind: 'all' } : { kind: 'own', uid }
   if (uid === null) return { kind: 'place', place, leaverUid: null, until: null }
-  const { exists, isMember } = await membershipIn(db, place, uid)
+  const { exists, isMember } = await memberships.membershipIn(place, uid)
   if (isMember) return { kind: 'place', place, leaverUid: uid, until: null }
   if (input.after !== undefined) {
     const ownExit = await db.memberLeftEvent.findFirst({
@@ -118,7 +119,23 @@ export async function authorizeMemberLeft(
   throw new NotAMemberError()
 }
 
-async function membershipIn(db: Reader, place: Place, uid: string): Promise<{ exists: boolean; isMember: boolean }> {
+/** Whether a place exists (a group not dissolved) and whether a user is a member of it. */
+export interface PlaceMembership {
+  exists: boolean
+  isMember: boolean
+}
+
+/** How authorizeMemberLeft learns memberships; a server batches these across connections. */
+export interface MembershipLookup {
+  membershipIn(place: Place, uid: string): Promise<PlaceMembership>
+}
+
+/** One lookup, two reads. */
+export function membershipLookupOver(db: Reader): MembershipLookup {
+  return { membershipIn: (place, uid) => membershipIn(db, place, uid) }
+}
+
+async function membershipIn(db: Reader, place: Place, uid: string): Promise<PlaceMembership> {
   if ('groupGuid' in place) {
     const group = await db.group.findUnique({ where: { guid: place.groupGuid }, select: { dissolvedAt: true } })
     if (!group || group.dissolvedAt) return { exists: false, isMember: false }

@@ -1,0 +1,78 @@
+import DataLoader from 'dataloader'
+import type { PrismaClient, User } from '../generated/prisma/client.js'
+import type { MembershipLookup, Place, PlaceMembership } from '../domain/exits/member-left-visibility.js'
+
+/** Keys gathered in one turn of the event loop are read together, up to this many. */
+const maxBatch = 1_000
+
+/**
+ * The reads every new connection and subscription makes (its user row, its membership of the
+ * place it follows), batched across callers: what arrives within one turn of the event loop
+ * (setImmediate, so every socket the poll phase read is in) is one statement per table.
+ * Nothing is cached: each lookup reads the database as of its batch.
+ */
+export class TurnBatchedLookups implements MembershipLookup {
+  private readonly users: DataLoader<string, User | null>
+  private readonly memberships: DataLoader<string, PlaceMembership>
+
+  constructor(prisma: PrismaClient) {
+    const options = { cache: false, maxBatchSize: maxBatch, batchScheduleFn: (run: () => void) => setImmediate(run) }
+    this.users = new DataLoader(async (uids) => {
+      const rows = await prisma.user.findMany({ where: { uid: { in: [...uids] } } })
+      const byUid = new Map(rows.map((row) => [row.uid, row]))
+      return uids.map((uid) => byUid.get(uid) ?? null)
+    }, options)
+    this.memberships = new DataLoader((keys) => readMemberships(prisma, keys.map(parseKey)), options)
+  }
+
+  user(uid: string): Promise<User | null> {
+    return this.users.load(uid)
+  }
+
+  membershipIn(place: Place, uid: string): Promise<PlaceMembership> {
+    return this.memberships.load(JSON.stringify('groupGuid' in place ? ['g', place.groupGuid, uid] : ['r', place.chatRoomId, uid]))
+  }
+}
+
+interface MembershipKey {
+  kind: 'g' | 'r'
+  placeId: string
+  uid: string
+}
+
+function parseKey(key: string): MembershipKey {
+  const [kind, placeId, uid] = JSON.parse(key) as ['g' | 'r', string, string]
+  return { kind, placeId, uid }
+}
+
+/**
+ * Places and members by `IN` lists: what the pairs ask for and possibly more (the product of
+ * the lists), which is few rows when, as in a reconnect storm, many users ask about few places.
+ */
+async function readMemberships(prisma: PrismaClient, keys: MembershipKey[]): Promise<PlaceMembership[]> {
+  const idsOf = (kind: 'g' | 'r') => {
+    const asked = keys.filter((key) => key.kind === kind)
+    return { places: [...new Set(asked.map((key) => key.placeId))], uids: [...new Set(asked.map((key) => key.uid))] }
+  }
+  const groups = idsOf('g')
+  const rooms = idsOf('r')
+  const [liveGroups, groupMembers, liveRooms, roomMembers] = await Promise.all([
+    groups.places.length === 0 ? [] : prisma.group.findMany({ where: { guid: { in: groups.places }, dissolvedAt: null }, select: { guid: true } }),
+    groups.places.length === 0
+      ? []
+      : prisma.groupMember.findMany({ where: { groupGuid: { in: groups.places }, uid: { in: groups.uids } }, select: { groupGuid: true, uid: true } }),
+    rooms.places.length === 0 ? [] : prisma.chatRoom.findMany({ where: { id: { in: rooms.places } }, select: { id: true } }),
+    rooms.places.length === 0
+      ? []
+      : prisma.chatRoomMember.findMany({ where: { chatRoomId: { in: rooms.places }, uid: { in: rooms.uids } }, select: { chatRoomId: true, uid: true } }),
+  ])
+  const existing = new Set([...liveGroups.map((group) => `g ${group.guid}`), ...liveRooms.map((room) => `r ${room.id}`)])
+  const members = new Set([
+    ...groupMembers.map((member) => JSON.stringify(['g', member.groupGuid, member.uid])),
+    ...roomMembers.map((member) => JSON.stringify(['r', member.chatRoomId, member.uid])),
+  ])
+  return keys.map((key) => {
+    const exists = existing.has(`${key.kind} ${key.placeId}`)
+    return { exists, isMember: exists && members.has(JSON.stringify([key.kind, key.placeId, key.uid])) }
+  })
+}
