@@ -7,22 +7,23 @@ const maxBatch = 1_000
 
 /**
  * The reads every new connection and subscription makes (its user row, its membership of the
- * place it follows), batched across callers: what arrives within one turn of the event loop
- * (setImmediate, so every socket the poll phase read is in) is one statement per table.
- * Nothing is cached: each lookup reads the database as of its batch.
+ * place it follows), batched across callers, group-commit style: a batch is read at the end
+ * of the event loop's turn (setImmediate, so every socket the poll phase read is in), or, while
+ * the previous batch of its kind is still being read, as soon as that one is done. Under a
+ * storm the batches grow with the load instead of the statements. Nothing is cached: each
+ * lookup reads the database as of its batch.
  */
 export class TurnBatchedLookups implements MembershipLookup {
   private readonly users: DataLoader<string, User | null>
   private readonly memberships: DataLoader<string, PlaceMembership>
 
   constructor(prisma: PrismaClient) {
-    const options = { cache: false, maxBatchSize: maxBatch, batchScheduleFn: (run: () => void) => setImmediate(run) }
-    this.users = new DataLoader(async (uids) => {
+    this.users = groupCommitLoader(async (uids) => {
       const rows = await prisma.user.findMany({ where: { uid: { in: [...uids] } } })
       const byUid = new Map(rows.map((row) => [row.uid, row]))
       return uids.map((uid) => byUid.get(uid) ?? null)
-    }, options)
-    this.memberships = new DataLoader((keys) => readMemberships(prisma, keys.map(parseKey)), options)
+    })
+    this.memberships = groupCommitLoader((keys) => readMemberships(prisma, keys.map(parseKey)))
   }
 
   user(uid: string): Promise<User | null> {
@@ -32,6 +33,21 @@ export class TurnBatchedLookups implements MembershipLookup {
   membershipIn(place: Place, uid: string): Promise<PlaceMembership> {
     return this.memberships.load(JSON.stringify('groupGuid' in place ? ['g', place.groupGuid, uid] : ['r', place.chatRoomId, uid]))
   }
+}
+
+function groupCommitLoader<V>(read: (keys: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
+  let reading = 0
+  let waiting: Array<() => void> = []
+  const tracked = async (keys: readonly string[]) => {
+    reading++
+    try {
+      return await read(keys)
+    } finally {
+      if (--reading === 0) for (const run of waiting.splice(0)) setImmediate(run)
+    }
+  }
+  const schedule = (run: () => void) => (reading === 0 ? setImmediate(run) : waiting.push(run))
+  return new DataLoader(tracked, { cache: false, maxBatchSize: maxBatch, batchScheduleFn: schedule })
 }
 
 interface MembershipKey {

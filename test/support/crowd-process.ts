@@ -1,6 +1,7 @@
-// The child side of crowd.ts: opens every subscription at once, from a process of its own, as
-// a crowd of real clients would reach the server (not interleaved with the server's own turns).
-import { rawSubscribe, type RawSubscriber } from './raw-subscriber.js'
+// The child side of crowd.ts: a crowd of clients reconnecting together, from a process of its
+// own (not interleaved with the server's own turns): every socket is opened, then every
+// connection_init is sent at once, then every subscribe.
+import { rawConnect, type RawSubscriber } from './raw-subscriber.js'
 
 interface Start {
   wsUrl: string
@@ -13,7 +14,9 @@ let subscribers: RawSubscriber[] = []
 process.on('message', async (message: { start?: Start; report?: true; stop?: true }) => {
   if (message.start) {
     const { wsUrl, tokens, query, variables } = message.start
-    subscribers = await Promise.all(tokens.map((token) => rawSubscribe(wsUrl, token, query, variables)))
+    const connections = await Promise.all(tokens.map(() => rawConnect(wsUrl)))
+    await Promise.all(connections.map((connection, i) => connection.init(tokens[i])))
+    subscribers = connections.map((connection) => connection.subscribe(query, variables))
     process.send!({ subscribed: true })
   } else if (message.report) {
     process.send!({ results: subscribers.map((subscriber) => subscriber.results) })

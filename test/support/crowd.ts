@@ -10,7 +10,7 @@ export interface Crowd {
   close(): Promise<void>
 }
 
-/** Connects and subscribes one socket per token, all at once; resolves when every one was acknowledged. */
+/** Connects and subscribes one socket per token, all at once; resolves when every subscribe was sent. */
 export async function subscribeCrowd(wsUrl: string, tokens: string[], query: string, variables: Record<string, unknown> = {}): Promise<Crowd> {
   const child = fork(fileURLToPath(new URL('./crowd-process.ts', import.meta.url)), { execArgv: ['--import', 'tsx'] })
   const next = async <T>(): Promise<T> => ((await once(child, 'message')) as [T])[0]

@@ -15,37 +15,51 @@ export interface RawSubscriber {
   close(): void
 }
 
+/** A socket open and not yet initialised; its steps can be taken for a whole crowd at once. */
+export interface RawConnection {
+  /** Sends connection_init; resolves on connection_ack. */
+  init(token: string): Promise<void>
+  /** Sends subscribe (operation id 1). */
+  subscribe(query: string, variables: Record<string, unknown>): RawSubscriber
+}
+
+export async function rawConnect(wsUrl: string): Promise<RawConnection> {
+  const socket = new WebSocket(wsUrl, 'graphql-transport-ws')
+  const results: RawSubscriber['results'] = []
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)))
+  let acknowledged: () => void = () => {}
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data)) as { type: string; payload?: unknown }
+    if (message.type === 'connection_ack') acknowledged()
+    else if (message.type === 'next') results.push(message.payload as RawSubscriber['results'][number])
+    else if (message.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }))
+  })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', resolve)
+    socket.once('error', reject)
+  })
+  const refused = closed.then((code) => Promise.reject(new Error(`closed with ${code} before subscribing`)))
+  refused.catch(() => undefined)
+  return {
+    init: (token) => {
+      const ack = new Promise<void>((resolve) => (acknowledged = resolve))
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }))
+      return Promise.race([ack, refused])
+    },
+    subscribe: (query, variables) => {
+      socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }))
+      return { results, closed, pause: () => socket.pause(), resume: () => socket.resume(), close: () => socket.terminate() }
+    },
+  }
+}
+
 export async function rawSubscribe(
   wsUrl: string,
   token: string,
   query: string,
   variables: Record<string, unknown> = {},
 ): Promise<RawSubscriber> {
-  const socket = new WebSocket(wsUrl, 'graphql-transport-ws')
-  const results: RawSubscriber['results'] = []
-  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)))
-  const subscribed = new Promise<void>((resolve, reject) => {
-    socket.once('error', reject)
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string; payload?: unknown }
-      if (message.type === 'connection_ack') {
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }))
-        resolve()
-      } else if (message.type === 'next') {
-        results.push(message.payload as RawSubscriber['results'][number])
-      } else if (message.type === 'ping') {
-        socket.send(JSON.stringify({ type: 'pong' }))
-      }
-    })
-    socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })))
-    void closed.then((code) => reject(new Error(`closed with ${code} before subscribing`)))
-  })
-  await subscribed
-  return {
-    results,
-    closed,
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
-    close: () => socket.terminate(),
-  }
+  const connection = await rawConnect(wsUrl)
+  await connection.init(token)
+  return connection.subscribe(query, variables)
 }
