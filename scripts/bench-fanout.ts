@@ -55,6 +55,8 @@ const WARM_UP_EXITS = 1
 const PROCESS_STOP_TIMEOUT_MS = 10_000
 /** Used for the floor only if no frame of ours was measured. */
 const FALLBACK_FRAME_BYTES = 300
+/** BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles our server under the benchmark's load. */
+const serverProfilingArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
 const gcNodeArgs = ['--expose-gc', '--import', pathToFileURL(join(root, 'scripts/gc-on-signal.ts')).href]
 
 interface Settings {
@@ -501,7 +503,7 @@ async function runOurs(name: 'pglite' | 'postgres', databaseUrl: string | undefi
     }
     log(`${name}: ${cast.subscriberTokens.length} subscribers seeded by SQL and their tokens signed in ${seconds(started)}`)
     started = performance.now()
-    const server = await startServer({ authSecret, dataDir, databaseUrl, nodeArgs: gcNodeArgs })
+    const server = await startServer({ authSecret, dataDir, databaseUrl, nodeArgs: [...gcNodeArgs, ...serverProfilingArgs] })
     log(`${name}: server (pid ${server.pid}) at ${server.url} after ${seconds(started)}`)
     try {
       const figures = await measure(name, ourTarget(server, performance.now(), cast), settings)

@@ -4,6 +4,7 @@ import type { AppDeps } from './context.js'
 import { systemClock, type Clock } from './domain/clock.js'
 import { MemberLeftFeed } from './events/member-left-feed.js'
 import { prismaExitLog } from './domain/exits/exit-log.js'
+import { sharedExitLogReads } from './events/shared-exit-log-reads.js'
 import { wroteWebhookDeliveries } from './domain/exits/record-exit.js'
 import { LiveSessions } from './auth/live-sessions.js'
 import { DatabasePresence, type DatabasePresenceOptions } from './presence/database-presence.js'
@@ -25,7 +26,7 @@ export interface AppDepsOptions {
 
 /** Wires the long-lived services once per process (or per test server). */
 export function createAppDeps({ prisma, clock = systemClock, presence, webhooks }: AppDepsOptions): AppDeps {
-  const memberLeft = new MemberLeftFeed(prismaExitLog(prisma))
+  const memberLeft = new MemberLeftFeed(sharedExitLogReads(prismaExitLog(prisma)))
   const secretBox = new SecretBox(webhooks.serverKey)
   const webhookDispatcher = new WebhookDispatcher({ prisma, clock, secretBox, ...webhooks })
   const lookups = new TurnBatchedLookups(prisma)

@@ -3,7 +3,7 @@ import { LeaveGroupDocument } from '../generated/graphql.js'
 import type { Database } from '../../src/db/database.js'
 import { expectPayload } from '../support/client.js'
 import { seedGroup } from '../support/domain-fixtures.js'
-import { subscribeCrowd } from '../support/crowd.js'
+import { subscribeCrowd, type Crowd } from '../support/crowd.js'
 import { request } from '../support/remote.js'
 import { startTestServer } from '../support/server.js'
 import { openLoggedTestDatabase, type StatementLog } from '../support/statement-log.js'
@@ -24,7 +24,21 @@ afterAll(async () => {
 })
 
 const crowd = 150
-const query = 'subscription ($guid: ID) { memberLeft(guid: $guid) { id members { uid } } }'
+const query = 'subscription ($guid: ID, $after: ID) { memberLeft(guid: $guid, after: $after) { id members { uid } } }'
+const idsOf = (received: Array<{ data?: Record<string, unknown> }>) => received.map((result) => (result.data!.memberLeft as { id: string }).id)
+
+async function resultsOf(crowdOf: Crowd, count: number) {
+  const deadline = Date.now() + 5_000
+  let results = await crowdOf.results()
+  while (results.some((received) => received.length < count) && Date.now() < deadline) results = await crowdOf.results()
+  return results
+}
+
+async function whenSubscribed(count: number) {
+  const deadline = Date.now() + 20_000
+  while (server.liveCounts().subscriptions < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+  expect(server.liveCounts().subscriptions).toBe(count)
+}
 
 describe('a reconnect storm', { timeout: 60_000 }, () => {
   test(`${crowd} clients connecting and subscribing at once cost a bounded number of statements, and every one of them is live`, async () => {
@@ -32,11 +46,9 @@ describe('a reconnect storm', { timeout: 60_000 }, () => {
     const tokens = await Promise.all(g.uids.map((uid) => server.token(uid)))
     const { value: crowdOf, sql } = await log.statementsOf(async () => {
       const opened = await subscribeCrowd(server.wsUrl, tokens, query, { guid: g.guid })
-      const deadline = Date.now() + 20_000
-      while (server.liveCounts().subscriptions < crowd && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+      await whenSubscribed(crowd)
       return opened
     })
-    expect(server.liveCounts().subscriptions).toBe(crowd)
     // One statement per kind per batch, and messages that arrive together share a batch
     // (seen here: 3 or 4 user reads, 2 of the others, 12 to 18 statements in all). One
     // statement per client, as before batching, would be 300 user reads, 150 of each other
@@ -50,10 +62,30 @@ describe('a reconnect storm', { timeout: 60_000 }, () => {
     expect(sql.length).toBeLessThanOrEqual(60)
 
     const left = expectPayload(await request(server, tokens[0], LeaveGroupDocument, { guid: g.guid }), 'leaveGroup', 'LeaveGroupPayload')
-    const deadline = Date.now() + 5_000
-    let results = await crowdOf.results()
-    while (results.some((received) => received.length === 0) && Date.now() < deadline) results = await crowdOf.results()
-    for (const received of results) expect(received.map((result) => (result.data!.memberLeft as { id: string }).id)).toEqual([left.event.id])
+    for (const received of await resultsOf(crowdOf, 1)) expect(idsOf(received)).toEqual([left.event.id])
     await crowdOf.close()
+    await whenSubscribed(0)
+  })
+
+  test(`${crowd} clients resuming with the same cursor at once share the replay's reads`, async () => {
+    const g = await seedGroup(server.db, { scopes: Array(crowd + 2).fill('PARTICIPANT') })
+    const tokens = await Promise.all(g.uids.map((uid) => server.token(uid)))
+    const leave = async (token: string) => expectPayload(await request(server, token, LeaveGroupDocument, { guid: g.guid }), 'leaveGroup', 'LeaveGroupPayload').event.id
+    const cursor = await leave(tokens[crowd])
+    const missed = await leave(tokens[crowd + 1])
+
+    const { value: crowdOf, sql } = await log.statementsOf(async () => {
+      const opened = await subscribeCrowd(server.wsUrl, tokens.slice(0, crowd), query, { guid: g.guid, after: cursor })
+      await whenSubscribed(crowd)
+      return opened
+    })
+    for (const received of await resultsOf(crowdOf, 1)) expect(idsOf(received)).toEqual([missed])
+    // The cursor's position, the horizons and the replay reads, shared: one statement each per
+    // batch of subscribers that arrive together, not one each per subscriber (450 in all).
+    const count = (pattern: RegExp) => sql.filter((statement) => pattern.test(statement)).length
+    expect(count(/"MemberLeftEvent"/)).toBeLessThanOrEqual(15)
+    expect(count(/pg_current_snapshot/)).toBeLessThanOrEqual(15)
+    await crowdOf.close()
+    await whenSubscribed(0)
   })
 })
