@@ -4,6 +4,8 @@ import type { MembershipLookup, Place, PlaceMembership } from '../domain/exits/m
 
 /** Keys gathered in one turn of the event loop are read together, up to this many. */
 const maxBatch = 1_000
+/** Batches of one kind start at least this far apart: a lookup waits at most this long for company. */
+const minBatchSpacingMs = 4
 
 /**
  * The reads every new connection and subscription makes (its user row, its membership of the
@@ -37,16 +39,25 @@ export class TurnBatchedLookups implements MembershipLookup {
 
 function groupCommitLoader<V>(read: (keys: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
   let reading = 0
+  let lastStarted = -Infinity
   let waiting: Array<() => void> = []
   const tracked = async (keys: readonly string[]) => {
     reading++
+    lastStarted = performance.now()
     try {
       return await read(keys)
     } finally {
-      if (--reading === 0) for (const run of waiting.splice(0)) setImmediate(run)
+      if (--reading === 0) for (const run of waiting.splice(0)) afterSpacing(run)
     }
   }
-  const schedule = (run: () => void) => (reading === 0 ? setImmediate(run) : waiting.push(run))
+  // Under a steady stream of arrivals (clients connecting one after another rather than all
+  // in one turn) batches would stay small; spacing their starts lets each gather more.
+  const afterSpacing = (run: () => void) => {
+    const wait = lastStarted + minBatchSpacingMs - performance.now()
+    if (wait > 0) setTimeout(run, wait)
+    else setImmediate(run)
+  }
+  const schedule = (run: () => void) => (reading === 0 ? afterSpacing(run) : waiting.push(run))
   return new DataLoader(tracked, { cache: false, maxBatchSize: maxBatch, batchScheduleFn: schedule })
 }
 

@@ -36,8 +36,8 @@ async function resultsOf(crowdOf: Crowd, count: number) {
 
 async function whenSubscribed(count: number) {
   const deadline = Date.now() + 20_000
-  while (server.liveCounts().subscriptions < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
-  expect(server.liveCounts().subscriptions).toBe(count)
+  while (server.liveCounts().subscriptions !== count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+  expect(server.liveCounts().subscriptions, "live subscriptions").toBe(count)
 }
 
 describe('a reconnect storm', { timeout: 60_000 }, () => {
@@ -58,7 +58,7 @@ describe('a reconnect storm', { timeout: 60_000 }, () => {
     expect(count(/FROM "public"."GroupMember"/)).toBeLessThanOrEqual(10)
     expect(count(/INSERT INTO "PresenceConnection"/)).toBeLessThanOrEqual(10)
     // A subscription that starts at the feed's position has nothing to replay, so reads nothing.
-    expect(count(/"MemberLeftEvent"/)).toBe(0)
+    expect(count(/"MemberLeftEvent"/), "replay reads").toBe(0)
     expect(sql.length).toBeLessThanOrEqual(60)
 
     const left = expectPayload(await request(server, tokens[0], LeaveGroupDocument, { guid: g.guid }), 'leaveGroup', 'LeaveGroupPayload')

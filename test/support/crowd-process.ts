@@ -21,7 +21,8 @@ process.on('message', async (message: { start?: Start; report?: true; stop?: tru
   } else if (message.report) {
     process.send!({ results: subscribers.map((subscriber) => subscriber.results) })
   } else if (message.stop) {
-    for (const subscriber of subscribers) subscriber.close()
+    // Closed as clients do, so the server sees each close rather than a dead peer.
+    await Promise.all(subscribers.map((subscriber) => subscriber.leave()))
     process.exit(0)
   }
 })

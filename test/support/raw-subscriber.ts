@@ -12,7 +12,10 @@ export interface RawSubscriber {
   resume(): void
   /** Resolves with the close code the server sent (or 1006 when the connection was cut). */
   readonly closed: Promise<number>
+  /** Cuts the connection at once. */
   close(): void
+  /** Closes it with 1000 and resolves once the server answered. */
+  leave(): Promise<number>
 }
 
 /** A socket open and not yet initialised; its steps can be taken for a whole crowd at once. */
@@ -48,7 +51,17 @@ export async function rawConnect(wsUrl: string): Promise<RawConnection> {
     },
     subscribe: (query, variables) => {
       socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }))
-      return { results, closed, pause: () => socket.pause(), resume: () => socket.resume(), close: () => socket.terminate() }
+      return {
+        results,
+        closed,
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
+        close: () => socket.terminate(),
+        leave: () => {
+          socket.close(1000)
+          return closed
+        },
+      }
     },
   }
 }
