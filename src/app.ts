@@ -83,8 +83,8 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     graphqlEndpoint: graphqlPath,
     landingPage: false,
     context: async (initial) => {
-      const authorization =
-        initial.transport === 'ws' ? initial.wsAuthorization : (initial.request.headers.get('authorization') ?? undefined)
+      if (initial.transport === 'ws') return { viewer: await resolveViewer(deps.connectLookups, tokens, initial.wsAuthorization), deps }
+      const authorization = initial.request.headers.get('authorization') ?? undefined
       return { viewer: await resolveViewer(deps.users, tokens, authorization), deps }
     },
     // Yoga masks unexpected errors ("Unexpected error.") and logs them; isDev would put their
@@ -130,7 +130,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
       onConnect: async (ctx) => {
         // Returning false closes the socket with 4403 Forbidden, as the contract asks for a bad token.
         try {
-          const viewer = await resolveViewer(deps.users, tokens, authorizationParam(ctx.connectionParams))
+          const viewer = await resolveViewer(deps.connectLookups, tokens, authorizationParam(ctx.connectionParams))
           if (viewer?.uid) {
             const socket = ctx.extra.socket
             const forget = deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden'))

@@ -17,7 +17,10 @@ export interface AppDeps extends WebhookEndpointDeps {
   memberLeft: MemberLeftFeed
   liveSessions: LiveSessions
   presence: Presence
+  /** For HTTP requests: batched per turn of the event loop. */
   users: UserLookup
+  /** For WebSocket connects and subscriptions: batched and spaced, so a storm shares batches. */
+  connectLookups: UserLookup & MembershipLookup
   memberships: MembershipLookup
   webhookDispatcher: Pick<WebhookDispatcher, 'start' | 'stop' | 'nudge'>
   /** After commit: live subscribers and the webhook dispatcher learn of the exits. */

@@ -24,20 +24,25 @@ export interface AppDepsOptions {
   } & Partial<Pick<WebhookDispatcherOptions, 'pollMs' | 'perEndpointConcurrency' | 'claimLeaseMs'>>
 }
 
+// Measured with npm run bench:fanout (3,000 clients): connecting took 10 s instead of 31 on
+// PGlite and 4.5 s instead of 5.5 on PostgreSQL with 20 ms rather than 4.
+const connectBatchSpacingMs = 20
+
 /** Wires the long-lived services once per process (or per test server). */
 export function createAppDeps({ prisma, clock = systemClock, presence, webhooks }: AppDepsOptions): AppDeps {
   const memberLeft = new MemberLeftFeed(sharedExitLogReads(prismaExitLog(prisma)))
   const secretBox = new SecretBox(webhooks.serverKey)
   const webhookDispatcher = new WebhookDispatcher({ prisma, clock, secretBox, ...webhooks })
-  const lookups = new TurnBatchedLookups(prisma)
+  const connectLookups = new TurnBatchedLookups(prisma, { spacingMs: connectBatchSpacingMs })
   return {
     prisma,
     clock,
     memberLeft,
     liveSessions: new LiveSessions(),
     presence: new DatabasePresence({ prisma, clock, ...presence }),
-    users: lookups,
-    memberships: lookups,
+    users: new TurnBatchedLookups(prisma),
+    connectLookups,
+    memberships: connectLookups,
     webhookSecrets: { generate: generateWebhookSecret, seal: (secret) => secretBox.seal(secret) },
     checkWebhookHost: (hostname) => assertAllowedHost(hostname, webhooks.allowPrivate),
     webhookDispatcher,

@@ -4,8 +4,6 @@ import type { MembershipLookup, Place, PlaceMembership } from '../domain/exits/m
 
 /** Keys gathered in one turn of the event loop are read together, up to this many. */
 const maxBatch = 1_000
-/** Batches of one kind start at least this far apart: a lookup waits at most this long for company. */
-const minBatchSpacingMs = 4
 
 /**
  * The reads every new connection and subscription makes (its user row, its membership of the
@@ -19,13 +17,19 @@ export class TurnBatchedLookups implements MembershipLookup {
   private readonly users: DataLoader<string, User | null>
   private readonly memberships: DataLoader<string, PlaceMembership>
 
-  constructor(prisma: PrismaClient) {
-    this.users = groupCommitLoader(async (uids) => {
+  /**
+   * `spacingMs`: batches of one kind start at least this far apart. Under a steady stream of
+   * arrivals (clients connecting one after another rather than in one turn) batches would
+   * otherwise stay at one or two; waiting lets each gather more, at the cost of that much
+   * latency while the stream lasts. For WebSocket connects, not for HTTP requests.
+   */
+  constructor(prisma: PrismaClient, { spacingMs = 0 }: { spacingMs?: number } = {}) {
+    this.users = groupCommitLoader(spacingMs, async (uids) => {
       const rows = await prisma.user.findMany({ where: { uid: { in: [...uids] } } })
       const byUid = new Map(rows.map((row) => [row.uid, row]))
       return uids.map((uid) => byUid.get(uid) ?? null)
     })
-    this.memberships = groupCommitLoader((keys) => readMemberships(prisma, keys.map(parseKey)))
+    this.memberships = groupCommitLoader(spacingMs, (keys) => readMemberships(prisma, keys.map(parseKey)))
   }
 
   user(uid: string): Promise<User | null> {
@@ -37,7 +41,7 @@ export class TurnBatchedLookups implements MembershipLookup {
   }
 }
 
-function groupCommitLoader<V>(read: (keys: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
+function groupCommitLoader<V>(spacingMs: number, read: (keys: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
   let reading = 0
   let lastStarted = -Infinity
   let waiting: Array<() => void> = []
@@ -50,10 +54,8 @@ function groupCommitLoader<V>(read: (keys: readonly string[]) => Promise<V[]>): 
       if (--reading === 0) for (const run of waiting.splice(0)) afterSpacing(run)
     }
   }
-  // Under a steady stream of arrivals (clients connecting one after another rather than all
-  // in one turn) batches would stay small; spacing their starts lets each gather more.
   const afterSpacing = (run: () => void) => {
-    const wait = lastStarted + minBatchSpacingMs - performance.now()
+    const wait = lastStarted + spacingMs - performance.now()
     if (wait > 0) setTimeout(run, wait)
     else setImmediate(run)
   }

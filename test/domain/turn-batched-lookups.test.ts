@@ -60,4 +60,21 @@ describe('lookups batched per turn of the event loop', () => {
     await db.prisma.user.update({ where: { uid: uids[0] }, data: { deactivatedAt: new Date() } })
     expect((await lookups.user(uids[0]))?.deactivatedAt).toBeInstanceOf(Date)
   })
+
+  test('with spacing, lookups that trickle in while batches follow each other share the next batch', async () => {
+    const uids = await createUsers(db, 3)
+    const trickle = async (lookups: TurnBatchedLookups) => {
+      const { sql } = await log.statementsOf(async () => {
+        await lookups.user(uids[0])
+        const later = [lookups.user(uids[1])]
+        await new Promise((r) => setTimeout(r, 10))
+        later.push(lookups.user(uids[2]))
+        await Promise.all(later)
+      })
+      return sql.length
+    }
+    // The first lookup is read at once; the two that come within 40 ms of it wait and go together.
+    expect(await trickle(new TurnBatchedLookups(db.prisma, { spacingMs: 40 }))).toBe(2)
+    expect(await trickle(new TurnBatchedLookups(db.prisma))).toBe(3)
+  })
 })
