@@ -17,7 +17,7 @@ export interface FrameSink {
   /** Bytes accepted by send() and not yet handed to the network. */
   readonly bufferedAmount: number
   send(frame: Buffer): void
-  /** Closes the connection of a subscriber that stopped reading (see SharedSubscriptions.maxBufferedBytes). */
+  /** Closes the connection of a subscriber that stopped reading (see SharedSubscriptionsOptions.maxBufferedBytes). */
   dropSlowConsumer(): void
 }
 
@@ -61,11 +61,7 @@ const FRAME_END = Buffer.from('}')
 export class SharedSubscriptions {
   private readonly cohorts = new Map<string, Cohort>()
   private readonly perViewerDocuments = new WeakMap<DocumentNode, boolean>()
-  readonly maxBufferedBytes: number
-
-  constructor(private readonly options: SharedSubscriptionsOptions) {
-    this.maxBufferedBytes = options.maxBufferedBytes
-  }
+  constructor(private readonly options: SharedSubscriptionsOptions) {}
 
   /**
    * graphql-ws's `subscribe`: the source stream (or the errors that refused it), wrapped in an
@@ -77,7 +73,7 @@ export class SharedSubscriptions {
       return this.masked(source)
     }
     const cohort = this.join(args)
-    const delivery = new SharedDelivery(source[Symbol.asyncIterator](), cohort, args.sink, args.operationId, this.maxBufferedBytes)
+    const delivery = new SharedDelivery(source[Symbol.asyncIterator](), cohort, args.sink, args.operationId, this.options.maxBufferedBytes)
     forgetArguments(args)
     return delivery
   }

@@ -3,11 +3,11 @@
 // on PostgreSQL too (see chat-room-presence.test.ts).
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { T, at, onManualClock, startManualPresence } from '../support/presence-clock.js'
 import type { Database } from '../../src/db/database.js'
 import { createChatRoom } from '../../src/domain/chatrooms/create-chat-room.js'
 import { joinChatRoom } from '../../src/domain/chatrooms/join-chat-room.js'
 import { lockPresence } from '../../src/domain/chatrooms/presence-state.js'
-import type { DomainDeps } from '../../src/domain/deps.js'
 import { DatabasePresence, MAX_PRESENCE_BATCH } from '../../src/presence/database-presence.js'
 import { testDatabaseKind, uniqueId } from '../support/database.js'
 import { appAdmin, createUsers, manualClock, userActor } from '../support/domain-fixtures.js'
@@ -25,22 +25,8 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((p) => p.stop()))
 })
 
-const T = new Date('2026-03-01T12:00:00Z')
-const at = (ms: number) => new Date(T.getTime() + ms)
 
-function onManualClock() {
-  const clock = manualClock(T)
-  const deps: DomainDeps = { prisma: db.prisma, clock }
-  const setTime = (ms: number) => clock.advance(T.getTime() + ms - clock.now().getTime())
-  return { clock, deps, setTime }
-}
 
-async function startPresence(deps: DomainDeps): Promise<DatabasePresence> {
-  const presence = new DatabasePresence({ prisma: db.prisma, clock: deps.clock, heartbeatMs: 3_600_000 })
-  started.push(presence)
-  await presence.start()
-  return presence
-}
 
 /** A room whose members are written directly (any number, fast), offline since T. */
 async function roomOf(uids: string[]): Promise<string> {
@@ -58,8 +44,8 @@ const transactions = (sql: string[]) => sql.filter((s) => /\bCOMMIT\b/.test(s)).
 
 describe('batches', () => {
   test('1,000 connects at once are one transaction with as many statements as 10 connects; so are their closes', async () => {
-    const { deps, setTime } = onManualClock()
-    const presence = await startPresence(deps)
+    const { deps, setTime } = onManualClock(db.prisma)
+    const presence = await startManualPresence(deps, started)
     const ten = await createUsers(db, 10)
     const thousand = await createUsers(db, 1000)
     const room = await roomOf([...ten, ...thousand])
@@ -87,8 +73,8 @@ describe('batches', () => {
   }, 60_000)
 
   test('connects that arrive while a batch is being written wait for it and go into the next one together', async () => {
-    const { deps } = onManualClock()
-    const presence = await startPresence(deps)
+    const { deps } = onManualClock(db.prisma)
+    const presence = await startManualPresence(deps, started)
     const uids = Array.from({ length: 1000 }, () => uniqueId('u'))
     // Another transaction holds the first user's presence lock, which keeps the first batch in flight.
     let release!: () => void
@@ -120,8 +106,8 @@ describe('batches', () => {
   }, 60_000)
 
   test(`a batch holds at most ${MAX_PRESENCE_BATCH} changes; the rest go into the next`, async () => {
-    const { deps } = onManualClock()
-    const presence = await startPresence(deps)
+    const { deps } = onManualClock(db.prisma)
+    const presence = await startManualPresence(deps, started)
     const uids = Array.from({ length: MAX_PRESENCE_BATCH + 1 }, () => uniqueId('u'))
     const { sql } = await statementsOf(() => Promise.all(uids.map((uid) => presence.connect(uid))))
     expect(transactions(sql)).toBe(2)
@@ -129,8 +115,8 @@ describe('batches', () => {
   }, 60_000)
 
   test('a batch that fails rejects every caller in it and writes none of it; the next batch is written', async () => {
-    const { deps, setTime } = onManualClock()
-    const presence = await startPresence(deps)
+    const { deps, setTime } = onManualClock(db.prisma)
+    const presence = await startManualPresence(deps, started)
     const [arriving, leaving] = await createUsers(db, 2)
     const room = await roomOf([arriving, leaving])
     const closeLeaving = await presence.connect(leaving)
@@ -151,8 +137,8 @@ describe('batches', () => {
   })
 
   test('stop() writes the opens and closes still waiting for a batch, each at its own moment, then takes the rest offline', async () => {
-    const { deps, setTime } = onManualClock()
-    const presence = await startPresence(deps)
+    const { deps, setTime } = onManualClock(db.prisma)
+    const presence = await startManualPresence(deps, started)
     const [leaving, staying, arriving] = await createUsers(db, 3)
     const room = await roomOf([leaving, staying, arriving])
     const closeLeaving = await presence.connect(leaving)
@@ -179,9 +165,9 @@ describe('one batch, the same as one call at a time', () => {
    * Returns each user's offlineSince and connection count, and the window's statements.
    */
   async function mixedWindow(batched: boolean) {
-    const { deps, setTime } = onManualClock()
-    const presence = await startPresence(deps)
-    const elsewhere = await startPresence(deps)
+    const { deps, setTime } = onManualClock(db.prisma)
+    const presence = await startManualPresence(deps, started)
+    const elsewhere = await startManualPresence(deps, started)
     const uids = await createUsers(db, 7)
     const [reconnects, overlaps, closesBoth, comesOnline, leaves, alsoElsewhere, closesTwice] = uids
     const id = uniqueId('room')

@@ -3,13 +3,14 @@
 // own on PostgreSQL too: otherwise another file's presence could reap ours first, or ours theirs.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { T, at, onManualClock } from '../support/presence-clock.js'
 import type { Database } from '../../src/db/database.js'
 import { createChatRoom } from '../../src/domain/chatrooms/create-chat-room.js'
 import { joinChatRoom } from '../../src/domain/chatrooms/join-chat-room.js'
 import type { DomainDeps } from '../../src/domain/deps.js'
 import { DatabasePresence } from '../../src/presence/database-presence.js'
 import { uniqueId } from '../support/database.js'
-import { appAdmin, createUsers, manualClock, userActor } from '../support/domain-fixtures.js'
+import { appAdmin, createUsers, userActor } from '../support/domain-fixtures.js'
 import { openPrivateTestDatabase } from '../support/private-database.js'
 
 let db: Database
@@ -26,15 +27,7 @@ afterEach(async () => {
 /** Short, so the tests of lapsed leases wait little; the setup before a lapse must fit in it. */
 const LEASE_MS = 400
 
-const T = new Date('2026-03-01T12:00:00Z')
-const at = (ms: number) => new Date(T.getTime() + ms)
 
-function onManualClock() {
-  const clock = manualClock(T)
-  const deps: DomainDeps = { prisma: db.prisma, clock }
-  const setTime = (ms: number) => clock.advance(T.getTime() + ms - clock.now().getTime())
-  return { clock, deps, setTime }
-}
 
 /** Heartbeats never tick by themselves here: the tests call heartbeat() and reapLapsedInstances(). */
 function newPresence(deps: DomainDeps, leaseMs = 30_000): DatabasePresence {
@@ -70,7 +63,7 @@ async function waitForLeaseToLapse(instanceId: string): Promise<void> {
 
 describe('connections', () => {
   test('a user with two connections stays online until both are closed, then is offline as of the last close', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const [uid] = await createUsers(db, 1)
     const presence = newPresence(deps)
     await presence.start()
@@ -91,7 +84,7 @@ describe('connections', () => {
   })
 
   test('connecting brings every room of the user online; the close takes them all offline together', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const [uid, other] = await createUsers(db, 2)
     const rooms = [await roomWith(deps, [uid, other]), await roomWith(deps, [uid])]
     const presence = newPresence(deps)
@@ -107,7 +100,7 @@ describe('connections', () => {
   })
 
   test('connections on two instances: online until the last one closes, whichever instance holds it', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const [uid] = await createUsers(db, 1)
     const one = newPresence(deps)
     const two = newPresence(deps)
@@ -125,7 +118,7 @@ describe('connections', () => {
   })
 
   test('stop() takes the instance’s remaining connections offline as of the stop', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const [uid] = await createUsers(db, 1)
     const presence = newPresence(deps)
     await presence.start()
@@ -144,7 +137,7 @@ describe('connections', () => {
 
 describe('restarts', () => {
   test('a crashed instance’s users go offline as of its last heartbeat, once its lease lapses and another instance reaps it', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const [uid, other] = await createUsers(db, 2)
     const id = await roomWith(deps, [uid, other]) // both offline since T
     const crashed = newPresence(deps, LEASE_MS) // never stopped before the reap: it "crashed"
@@ -171,7 +164,7 @@ describe('restarts', () => {
   })
 
   test('a user still connected through a live instance stays online when another of its instances is reaped', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const [uid] = await createUsers(db, 1)
     const crashed = newPresence(deps, LEASE_MS)
     const survivor = newPresence(deps)
@@ -191,7 +184,7 @@ describe('restarts', () => {
   })
 
   test('a lapsed instance that is still alive announces itself and its connections again at its next heartbeat', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const [uid] = await createUsers(db, 1)
     const slow = newPresence(deps, LEASE_MS)
     const survivor = newPresence(deps)
@@ -217,7 +210,7 @@ describe('restarts', () => {
   })
 
   test('a lapsed instance that heartbeats before anyone reaps it just renews its lease', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const [uid] = await createUsers(db, 1)
     const slow = newPresence(deps, LEASE_MS)
     const other = newPresence(deps)
@@ -234,7 +227,7 @@ describe('restarts', () => {
     expect(await connections(uid)).toBe(1)
   })
   test('a reaped member is never offline from before it joined: the reap counts from the join', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const [uid] = await createUsers(db, 1)
     const crashed = newPresence(deps, LEASE_MS)
     const survivor = newPresence(deps)
@@ -250,7 +243,7 @@ describe('restarts', () => {
   })
 
   test('a connection opened on an instance that was reaped while alive announces the instance again and counts', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const [uid] = await createUsers(db, 1)
     const id = await roomWith(deps, [uid])
     const paused = newPresence(deps, LEASE_MS)

@@ -2,6 +2,7 @@
 // PostgreSQL too: another file's sweeper (or the e2e app's, on the real clock) would otherwise
 // kick members out from under these tests, or hold the sweep so that ours skips its turn.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { T, at, onManualClock, startManualPresence } from '../support/presence-clock.js'
 import type { Database } from '../../src/db/database.js'
 import type { Actor } from '../../src/domain/actor.js'
 import { banChatRoomMember, unbanChatRoomMember } from '../../src/domain/chatrooms/ban-chat-room-member.js'
@@ -15,7 +16,7 @@ import { sweepOfflineMembers } from '../../src/domain/chatrooms/sweep-offline-me
 import type { DomainDeps } from '../../src/domain/deps.js'
 import { DatabasePresence } from '../../src/presence/database-presence.js'
 import { uniqueId } from '../support/database.js'
-import { appAdmin, createUsers, manualClock, userActor } from '../support/domain-fixtures.js'
+import { appAdmin, createUsers, userActor } from '../support/domain-fixtures.js'
 import { expectDomainError } from '../support/expect-domain-error.js'
 import { openPrivateTestDatabase } from '../support/private-database.js'
 
@@ -30,25 +31,8 @@ afterEach(async () => {
   await Promise.all(presences.splice(0).map((p) => p.stop()))
 })
 
-const T = new Date('2026-03-01T12:00:00Z')
-const at = (ms: number) => new Date(T.getTime() + ms)
 
-/** Deps on a clock the test moves by hand, standing at T. */
-function onManualClock() {
-  const clock = manualClock(T)
-  const deps: DomainDeps = { prisma: db.prisma, clock }
-  /** Moves the clock to T + ms. */
-  const setTime = (ms: number) => clock.advance(T.getTime() + ms - clock.now().getTime())
-  return { clock, deps, setTime }
-}
 
-/** A presence on the test's clock that never ticks by itself (the test calls what it needs). */
-async function startPresence(deps: DomainDeps): Promise<DatabasePresence> {
-  const presence = new DatabasePresence({ prisma: db.prisma, clock: deps.clock, heartbeatMs: 3_600_000 })
-  presences.push(presence)
-  await presence.start()
-  return presence
-}
 
 async function newRoom(deps: DomainDeps, policy: KickoutPolicyInput = {}): Promise<string> {
   const id = uniqueId('room')
@@ -78,7 +62,7 @@ const kickedUids = (value: { kickedOut: { uid: string }[] }) => value.kickedOut.
 
 describe('createChatRoom', () => {
   test('fills in the RongCloud defaults: 30 s, 30 messages, not realtime, 300 s', async () => {
-    const { deps } = onManualClock()
+    const { deps } = onManualClock(db.prisma)
     const id = uniqueId('room')
     const { value, events } = await createChatRoom(deps, appAdmin, { id, name: '  Lobby  ' })
     expect(value.chatRoom).toMatchObject({ id, name: 'Lobby', graceSeconds: 30, messageLimit: 30, realtime: false, realtimeWithinSeconds: 300, createdAt: T })
@@ -92,7 +76,7 @@ describe('createChatRoom', () => {
     ['messageLimit', 0, 10_000],
     ['realtimeWithinSeconds', 1, 300],
   ] as const)('%s accepts %i and %i, and refuses one past either end or a fraction, naming input.%s', async (field, min, max) => {
-    const { deps } = onManualClock()
+    const { deps } = onManualClock(db.prisma)
     for (const value of [min, max]) {
       const { value: created } = await createChatRoom(deps, appAdmin, { id: uniqueId('room'), name: 'Edge', [field]: value })
       expect(created.chatRoom[field]).toBe(value)
@@ -106,7 +90,7 @@ describe('createChatRoom', () => {
   })
 
   test('only the app admin creates rooms; ids are unique and well-formed', async () => {
-    const { deps } = onManualClock()
+    const { deps } = onManualClock(db.prisma)
     const [uid] = await createUsers(db, 1)
     await expectDomainError(() => createChatRoom(deps, userActor(uid), { id: uniqueId('room'), name: 'Mine' }), 'ERR_INSUFFICIENT_SCOPE')
     const id = await newRoom(deps)
@@ -122,10 +106,10 @@ describe('createChatRoom', () => {
 
 describe('joinChatRoom and leaveChatRoom', () => {
   test('a user without a connection joins offline as of now; a connected one joins online', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [offline, online] = await createUsers(db, 2)
-    const presence = await startPresence(deps)
+    const presence = await startManualPresence(deps, presences)
     await presence.connect(online)
     setTime(5_000)
     const joined = await join(deps, offline, id)
@@ -138,7 +122,7 @@ describe('joinChatRoom and leaveChatRoom', () => {
   })
 
   test('joining twice, an unknown room, or without a user is refused', async () => {
-    const { deps } = onManualClock()
+    const { deps } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [uid] = await createUsers(db, 1)
     await join(deps, uid, id)
@@ -150,7 +134,7 @@ describe('joinChatRoom and leaveChatRoom', () => {
   })
 
   test('leaving records a QUIT event operated by the leaver; a second leave is ERR_NOT_A_MEMBER', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [uid, other] = await createUsers(db, 2)
     await join(deps, uid, id)
@@ -170,7 +154,7 @@ describe('joinChatRoom and leaveChatRoom', () => {
   })
 
   test('only members send', async () => {
-    const { deps } = onManualClock()
+    const { deps } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [uid] = await createUsers(db, 1)
     await expectDomainError(send(deps, uid, id), 'ERR_NOT_A_MEMBER')
@@ -185,7 +169,7 @@ describe('joinChatRoom and leaveChatRoom', () => {
 
 describe('bans', () => {
   test('a ban removes the member (BANNED, operated by the admin) and refuses its joins until bannedUntil passes', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [uid, adminUid] = await createUsers(db, 2)
     const admin: Actor = { uid: adminUid, sub: adminUid, isAppAdmin: true }
@@ -205,7 +189,7 @@ describe('bans', () => {
   })
 
   test('unban lets the user back in at once; a ban of a non-member has no event but still keeps it out', async () => {
-    const { deps } = onManualClock()
+    const { deps } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [member1, stranger] = await createUsers(db, 2)
     await join(deps, member1, id)
@@ -226,7 +210,7 @@ describe('bans', () => {
   })
 
   test('a new ban replaces the old one', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [uid] = await createUsers(db, 1)
     await banChatRoomMember(deps, appAdmin, { id, uid, minutes: 60 })
@@ -236,7 +220,7 @@ describe('bans', () => {
   })
 
   test('ban and unban: app admin only, known users and rooms, 1 to 43,200 minutes', async () => {
-    const { deps } = onManualClock()
+    const { deps } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [uid, other] = await createUsers(db, 2)
     await join(deps, uid, id)
@@ -257,7 +241,7 @@ describe('bans', () => {
 
 describe('whitelist', () => {
   test('add lists the whole whitelist in the order added, members or not; adding twice is a no-op; remove ignores absent uids', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [a, b, c] = await createUsers(db, 3)
     await join(deps, a, id)
@@ -273,7 +257,7 @@ describe('whitelist', () => {
   })
 
   test('app admin only, known users, a known room, 1 to 100 distinct uids', async () => {
-    const { deps } = onManualClock()
+    const { deps } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [a] = await createUsers(db, 1)
     await expectDomainError(() => addChatRoomWhitelist(deps, userActor(a), { id, uids: [a] }), 'ERR_INSUFFICIENT_SCOPE')
@@ -290,7 +274,7 @@ describe('whitelist', () => {
 
 describe('offline kick-out by message', () => {
   test('the 31st message within 30 s of going offline kicks the member out, the 30th does not; a message at T counts, earlier ones do not', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [sender, offline] = await createUsers(db, 2)
     setTime(-10_000)
@@ -311,7 +295,7 @@ describe('offline kick-out by message', () => {
   })
 
   test('a message exactly graceSeconds after T does not kick by time; one a millisecond later does', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [sender, offline] = await createUsers(db, 2)
     await join(deps, sender, id)
@@ -325,7 +309,7 @@ describe('offline kick-out by message', () => {
   })
 
   test('the grace period is the room’s: graceSeconds 1 kicks on the first message 1.001 s later', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps, { graceSeconds: 1, messageLimit: 10_000 })
     const [sender, offline] = await createUsers(db, 2)
     await join(deps, sender, id)
@@ -337,7 +321,7 @@ describe('offline kick-out by message', () => {
   })
 
   test('messageLimit 0: the first message after going offline kicks, even at T itself', async () => {
-    const { deps } = onManualClock()
+    const { deps } = onManualClock(db.prisma)
     const id = await newRoom(deps, { messageLimit: 0 })
     const [sender, offline] = await createUsers(db, 2)
     await join(deps, sender, id)
@@ -351,7 +335,7 @@ describe('offline kick-out by message', () => {
   })
 
   test('the sender is never kicked out by its own message, however long it has been offline', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps, { messageLimit: 0 })
     const [sender, other] = await createUsers(db, 2)
     await join(deps, sender, id)
@@ -364,7 +348,7 @@ describe('offline kick-out by message', () => {
   })
 
   test('one message kicks several members out in one event, uids sorted', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps)
     const [sender, ...offline] = await createUsers(db, 4)
     await join(deps, sender, id)
@@ -377,7 +361,7 @@ describe('offline kick-out by message', () => {
   })
 
   test('a whitelisted member stays however many messages and however late; off the whitelist, the next message kicks it', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps, { messageLimit: 0 })
     const [sender, listed, unlisted] = await createUsers(db, 3)
     await addChatRoomWhitelist(deps, appAdmin, { id, uids: [listed] })
@@ -394,10 +378,10 @@ describe('offline kick-out by message', () => {
   })
 
   test('two members offline at different times are each counted from their own offlineSince', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps, { messageLimit: 2 })
     const [sender, early, late] = await createUsers(db, 3)
-    const presence = await startPresence(deps)
+    const presence = await startManualPresence(deps, presences)
     const closeLate = await presence.connect(late)
     await join(deps, sender, id)
     await join(deps, early, id) // offline since T
@@ -419,10 +403,10 @@ describe('offline kick-out by message', () => {
   })
 
   test('an online member is never kicked out; once its connection closes, the rules count from that moment', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps, { graceSeconds: 1, messageLimit: 0 })
     const [sender, online] = await createUsers(db, 2)
-    const presence = await startPresence(deps)
+    const presence = await startManualPresence(deps, presences)
     const close = await presence.connect(online)
     await join(deps, sender, id)
     await join(deps, online, id)
@@ -437,10 +421,10 @@ describe('offline kick-out by message', () => {
   })
 
   test('a member that comes back online before the limit is reached stays, and its count starts again when it leaves', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps, { messageLimit: 1 })
     const [sender, flaky] = await createUsers(db, 2)
-    const presence = await startPresence(deps)
+    const presence = await startManualPresence(deps, presences)
     await join(deps, sender, id)
     await join(deps, flaky, id) // offline since T
     setTime(1_000)
@@ -458,7 +442,7 @@ describe('offline kick-out by message', () => {
 
 describe('realtime sweep', () => {
   test('removes a member offline for realtimeWithinSeconds + 1 ms, not one offline for exactly realtimeWithinSeconds', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps, { realtime: true, realtimeWithinSeconds: 60 })
     const [uid] = await createUsers(db, 1)
     await join(deps, uid, id)
@@ -478,7 +462,7 @@ describe('realtime sweep', () => {
   })
 
   test('the default realtimeWithinSeconds is 300', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const id = await newRoom(deps, { realtime: true })
     const [uid] = await createUsers(db, 1)
     await join(deps, uid, id)
@@ -491,11 +475,11 @@ describe('realtime sweep', () => {
   })
 
   test('leaves non-realtime rooms, online members and whitelisted members alone', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const plain = await newRoom(deps, { realtimeWithinSeconds: 1 })
     const realtime = await newRoom(deps, { realtime: true, realtimeWithinSeconds: 1 })
     const [offline, online, listed] = await createUsers(db, 3)
-    const presence = await startPresence(deps)
+    const presence = await startManualPresence(deps, presences)
     await presence.connect(online)
     await addChatRoomWhitelist(deps, appAdmin, { id: realtime, uids: [listed] })
     for (const id of [plain, realtime]) for (const uid of [offline, online, listed]) await join(deps, uid, id)
@@ -510,11 +494,11 @@ describe('realtime sweep', () => {
   })
 
   test('one event per room, listing all of that room’s members it removed, sorted', async () => {
-    const { deps, setTime } = onManualClock()
+    const { deps, setTime } = onManualClock(db.prisma)
     const roomA = await newRoom(deps, { realtime: true, realtimeWithinSeconds: 10 })
     const roomB = await newRoom(deps, { realtime: true, realtimeWithinSeconds: 20 })
     const [a1, a2, a3, b1, both] = await createUsers(db, 5)
-    const presence = await startPresence(deps)
+    const presence = await startManualPresence(deps, presences)
     const closeA3 = await presence.connect(a3)
     for (const uid of [a2, a1, a3, both]) await join(deps, uid, roomA)
     for (const uid of [b1, both]) await join(deps, uid, roomB)
@@ -536,7 +520,7 @@ describe('realtime sweep', () => {
   })
 
   test('a sweep with nobody due removes nobody and records nothing', async () => {
-    const { deps } = onManualClock()
+    const { deps } = onManualClock(db.prisma)
     const id = await newRoom(deps, { realtime: true, realtimeWithinSeconds: 1 })
     const [uid] = await createUsers(db, 1)
     await join(deps, uid, id)
