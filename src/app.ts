@@ -1,11 +1,7 @@
-import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql'
-import { createYoga, maskError, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga'
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql'
+import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Config } from './config.js'
 import type { AppDeps, GraphQLContext } from './context.js'
@@ -16,6 +12,7 @@ import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
 import { SharedSubscriptions, type SharedSubscriptionArgs, type SharedSubscriptionCounts } from './websocket/shared-subscriptions.js'
 import { defaultMaxBufferedBytes, sinkOf } from './websocket/socket-sink.js'
 import { serveGraphqlWs } from './websocket/graphql-ws-server.js'
+import { offlineGraphiQL } from './graphiql/offline-graphiql.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
@@ -75,7 +72,6 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     intervalMs: timings.offlineSweepMs,
     publish: (events) => deps.announceExits(events),
   })
-  const graphqlWsBrowserClient = await readGraphqlWsBrowserClient()
   const tokens = new TokenVerifier(authSecret)
 
   const yoga = createYoga<TransportContext, GraphQLContext>({
@@ -90,14 +86,14 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     // Yoga masks unexpected errors ("Unexpected error.") and logs them; isDev would put their
     // message and stack into responses whenever NODE_ENV=development.
     maskedErrors: { isDev: false },
-    // The page's own fetcher (renderOfflineGraphiQL) is what sends subscriptions over graphql-ws;
+    // The page's own fetcher (src/graphiql/offline-graphiql.ts) is what sends subscriptions over graphql-ws;
     // subscriptionsProtocol says the same to Yoga's built-in one.
     graphiql: {
       title: 'Departures',
       subscriptionsProtocol: 'WS',
       defaultQuery: '# Paste a token into Headers: { "Authorization": "Bearer <token>" }\n# (npm run token -- <uid> [--admin])\n\n{\n  me {\n    uid\n    name\n  }\n}\n',
     },
-    renderGraphiQL: (options) => renderOfflineGraphiQL(options, graphqlWsBrowserClient),
+    renderGraphiQL: offlineGraphiQL(graphqlPath),
   })
 
   const sharedSubscriptions = new SharedSubscriptions({
@@ -274,125 +270,4 @@ async function withDeadline(work: Promise<unknown>, ms: number, onDeadline: () =
   } finally {
     clearTimeout(timer)
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// GraphiQL, served without a CDN: @graphql-yoga/render-graphiql inlines the whole editor. Its
-// graphql-ws client sends an empty connection_init, so a token pasted in the Headers tab would
-// reach HTTP requests but never subscriptions. The page therefore gets its own fetcher: queries
-// and mutations go over HTTP with the tab's headers, subscriptions over graphql-ws with the tab's
-// Authorization header as connection_init's `authorization` (one client per distinct value).
-
-async function readGraphqlWsBrowserClient(): Promise<string> {
-  // The UMD build is not in graphql-ws's exports map; find it next to the resolved entry point.
-  const entry = createRequire(import.meta.url).resolve('graphql-ws')
-  return readFile(join(dirname(entry), '..', 'umd', 'graphql-ws.min.js'), 'utf8')
-}
-
-/** Browser code; defines `globalThis.departuresGraphiQLFetcher` from `graphqlWs` and `location`. */
-function graphiqlFetcherScript(endpointPath: string): string {
-  return `(function () {
-  var endpoint = new URL(${JSON.stringify(endpointPath)}, location.href);
-  var wsEndpoint = endpoint.href.replace(/^http/, 'ws');
-  var wsClients = new Map();
-
-  function authorizationOf(headers) {
-    var value;
-    Object.keys(headers || {}).forEach(function (name) {
-      if (name.toLowerCase() === 'authorization') value = String(headers[name]);
-    });
-    return value;
-  }
-
-  function wsClientFor(authorization) {
-    var key = authorization || '';
-    var client = wsClients.get(key);
-    if (!client) {
-      client = graphqlWs.createClient({
-        url: wsEndpoint,
-        retryAttempts: 0,
-        connectionParams: authorization ? { authorization: authorization } : {},
-      });
-      wsClients.set(key, client);
-    }
-    return client;
-  }
-
-  function operationTypeOf(params, documentAST) {
-    if (!documentAST) return undefined;
-    var operations = documentAST.definitions.filter(function (d) { return d.kind === 'OperationDefinition'; });
-    var chosen = params.operationName
-      ? operations.find(function (d) { return d.name && d.name.value === params.operationName; })
-      : operations[0];
-    return chosen && chosen.operation;
-  }
-
-  // GraphiQL shows a plain { message } as it is (an Error would add its stack).
-  function closeReason(reason) {
-    if (reason instanceof Error) return { message: reason.message };
-    if (reason && typeof reason.code === 'number') {
-      var hint = reason.code === 4403 ? ' (the Authorization header holds a bad token)' : '';
-      return { message: 'WebSocket closed with ' + reason.code + ' ' + (reason.reason || '') + hint };
-    }
-    return { message: String(reason) };
-  }
-
-  function subscribeOverWs(params, headers) {
-    var client = wsClientFor(authorizationOf(headers));
-    return {
-      subscribe: function (observer) {
-        var unsubscribe = client.subscribe(params, {
-          next: function (value) { observer.next(value); },
-          error: function (reason) {
-            if (Array.isArray(reason)) {
-              observer.next({ errors: reason });
-              observer.complete();
-            } else {
-              observer.error(closeReason(reason));
-            }
-          },
-          complete: function () { observer.complete(); },
-        });
-        return { unsubscribe: unsubscribe };
-      },
-    };
-  }
-
-  globalThis.departuresGraphiQLFetcher = function (params, options) {
-    var headers = (options && options.headers) || {};
-    if (operationTypeOf(params, options && options.documentAST) === 'subscription') {
-      return subscribeOverWs(params, headers);
-    }
-    return fetch(endpoint, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: Object.assign(
-        { 'Content-Type': 'application/json', Accept: 'application/graphql-response+json, application/json' },
-        headers
-      ),
-      body: JSON.stringify(params),
-    }).then(function (response) { return response.json(); });
-  };
-})();`
-}
-
-function renderOfflineGraphiQL(options: GraphiQLOptions, graphqlWsBrowserClient: string): string {
-  const page = renderGraphiQL(options)
-  const optionsJson = JSON.stringify(options)
-  const root = '<div id="root"></div>'
-  const rootAt = page.indexOf(root)
-  const optionsAt = page.lastIndexOf(optionsJson)
-  if (rootAt < 0 || optionsAt < rootAt) {
-    throw new Error('@graphql-yoga/render-graphiql changed its page layout; update renderOfflineGraphiQL in src/app.ts')
-  }
-  const scripts =
-    `\n<script id="graphql-ws-client">${graphqlWsBrowserClient}</script>` +
-    `\n<script id="departures-graphiql-fetcher">${graphiqlFetcherScript(graphqlPath)}</script>\n`
-  return (
-    page.slice(0, rootAt + root.length) +
-    scripts +
-    page.slice(rootAt + root.length, optionsAt) +
-    `Object.assign(${optionsJson}, { fetcher: globalThis.departuresGraphiQLFetcher })` +
-    page.slice(optionsAt + optionsJson.length)
-  )
 }
