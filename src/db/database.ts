@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import { PrismaClient } from '../generated/prisma/client.js'
 import { applyMigrations } from './migration-engine.js'
+import { applyPostgresMigrationsInWorker } from './postgres-migrations.js'
 
 export type Prisma = PrismaClient
 
@@ -108,27 +109,6 @@ export function pgliteMigrationTarget(main: PGlite) {
   return factory
 }
 
-function postgresMigrationTarget(url: string) {
-  const pg = new PrismaPg({ connectionString: url })
-  const opened: SqlDriverAdapter[] = []
-  const factory: SqlMigrationAwareDriverAdapterFactory & { release(): Promise<void> } = {
-    provider: 'postgres',
-    adapterName: 'departures-pg',
-    connect: async () => {
-      const adapter = await pg.connect()
-      opened.push(adapter)
-      return adapter
-    },
-    // PrismaPg's own shadow connects to the main database, where replaying migrations would
-    // touch real data. Nothing here needs a shadow on PostgreSQL (diffs run on PGlite).
-    connectToShadowDb: () => Promise.reject(new Error('no shadow database on PostgreSQL; diff on PGlite')),
-    release: async () => {
-      await Promise.all(opened.splice(0).map((a) => a.dispose()))
-    },
-  }
-  return factory
-}
-
 async function migrateWith(target: SqlMigrationAwareDriverAdapterFactory & { release(): Promise<void> }) {
   try {
     return await applyMigrations(target)
@@ -150,7 +130,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       prisma,
       kind: 'postgres',
-      migrate: () => migrateWith(postgresMigrationTarget(url)),
+      migrate: () => applyPostgresMigrationsInWorker(url),
       close: () => prisma.$disconnect(),
     }
   }
