@@ -17,7 +17,7 @@
 //   so it is also given from the mutation sent).
 // - burst: 100 exits sent at once, 1,000 subscribers of another group; frames received / time
 //   from the first mutation sent to the last frame received.
-// - RSS: the server's VmRSS after a full GC (SIGUSR2, scripts/gc-on-signal.ts), before any
+// - RSS: the server's VmRSS after a full GC (SIGUSR2, scripts/gc-on-signal.mjs), before any
 //   connection and with N subscribed and idle; the difference / N.
 // - exactly once: every subscriber must have every event once, across its reconnect too; if
 //   not, the line says "valid": false with the reasons, and the exit code is 1.
@@ -57,7 +57,7 @@ const PROCESS_STOP_TIMEOUT_MS = 10_000
 const FALLBACK_FRAME_BYTES = 300
 /** BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles our server under the benchmark's load. */
 const serverProfilingArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
-const gcNodeArgs = ['--expose-gc', '--import', pathToFileURL(join(root, 'scripts/gc-on-signal.ts')).href]
+const gcNodeArgs = ['--expose-gc', '--import', pathToFileURL(join(root, 'scripts/gc-on-signal.mjs')).href]
 
 interface Settings {
   smoke: boolean

@@ -1,4 +1,4 @@
-// What the benchmarks share about the server under test: src/main.ts as a child process, and
+// What the benchmarks share about the server under test: build/main.js as a child process, and
 // GraphQL over keep-alive HTTP to it.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -24,7 +24,7 @@ export async function temporaryFolder(prefix: string): Promise<string> {
 export interface Server {
   /** The GraphQL endpoint. */
   url: URL
-  /** The node process that runs src/main.ts. */
+  /** The node process that runs build/main.js. */
   pid: number
   /** The last of what the server wrote on stderr. */
   stderr(): string
@@ -49,12 +49,21 @@ function keepTail(text: string, more: string): string {
   return all.length > TAIL_CHARS ? all.slice(all.length - TAIL_CHARS) : all
 }
 
-/**
- * `node --import tsx src/main.ts` rather than the tsx CLI, which would run the server in a
- * second process: one process is what /proc figures (CPU, RSS) should describe.
- */
+let built: Promise<void> | undefined
+
+/** What `npm start` runs: src/ compiled by scripts/build.mjs (once per benchmark), then build/main.js. */
+function buildOnce(): Promise<void> {
+  built ??= new Promise<void>((resolve, reject) => {
+    const build = spawn(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' })
+    build.once('error', reject)
+    build.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/build.mjs exited with code ${code}`))))
+  })
+  return built
+}
+
 export async function startServer(options: ServerOptions): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), 'src/main.ts'], {
+  await buildOnce()
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'build/main.js'], {
     cwd: root,
     env: {
       ...process.env,
