@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import { PrismaClient } from '../generated/prisma/client.js'
 import { applyMigrations } from './migration-engine.js'
-import { applyPostgresMigrationsInWorker } from './postgres-migrations.js'
+import { applyPostgresMigrationsInChildProcess } from './postgres-migrations.js'
 
 export type Prisma = PrismaClient
 
@@ -130,7 +130,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       prisma,
       kind: 'postgres',
-      migrate: () => applyPostgresMigrationsInWorker(url),
+      migrate: () => applyPostgresMigrationsInChildProcess(url),
       close: () => prisma.$disconnect(),
     }
   }

@@ -1,9 +1,9 @@
-// Migrations on PostgreSQL run in a worker thread: Prisma's schema engine is a wasm module whose
-// memory cannot shrink once grown, and in the server's own thread it would stay resident
-// (some 20–40 MiB) for as long as the server runs. A worker's memory goes when it exits.
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+// Migrations on PostgreSQL run in a child process: Prisma's schema engine is a wasm module whose
+// memory cannot shrink once grown, and what its thread allocated stays in that thread's malloc
+// arena after it ends. In the server's process either would stay resident (some 40 MiB) for as
+// long as the server runs; a child's memory goes when it exits.
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { PrismaPg } from '@prisma/adapter-pg'
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import { applyMigrations } from './migration-engine.js'
@@ -39,26 +39,15 @@ export async function applyPostgresMigrations(url: string): Promise<string[]> {
   }
 }
 
-/** Applies pending migrations in a worker thread; returns their names. */
-export function applyPostgresMigrationsInWorker(url: string): Promise<string[]> {
-  const worker = new Worker(workerEntry, { eval: true, workerData: { url, ...workerModule() } })
-  return new Promise<string[]>((resolve, reject) => {
-    worker.once('message', resolve)
-    worker.once('error', reject)
-    worker.once('exit', (code) => reject(new Error(`the migration worker exited with code ${code} before it answered`)))
-  }).finally(() => void worker.terminate())
-}
-
-// Under tsx or vitest this module is TypeScript, and so is the worker's: tsx loads it there.
-function workerModule(): { module: string; tsx?: string } {
+/** Applies pending migrations in a child process; returns their names. */
+export function applyPostgresMigrationsInChildProcess(url: string): Promise<string[]> {
+  // Under tsx or vitest this module is TypeScript, and so is the child's entry.
   const typescript = import.meta.url.endsWith('.ts')
-  const module = new URL(`./postgres-migration-worker.${typescript ? 'ts' : 'js'}`, import.meta.url).href
-  return typescript ? { module, tsx: pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href } : { module }
+  const entry = fileURLToPath(new URL(`./postgres-migration-process.${typescript ? 'ts' : 'js'}`, import.meta.url))
+  const child = fork(entry, [url], { execArgv: typescript ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  return new Promise<string[]>((resolve, reject) => {
+    child.once('message', (message: { applied: string[] }) => resolve(message.applied))
+    child.once('error', reject)
+    child.once('exit', (code, signal) => reject(new Error(`applying migrations failed (the child process exited with ${signal ?? `code ${code}`}; its error is above)`)))
+  })
 }
-
-const workerEntry = `
-const { workerData } = require('node:worker_threads')
-void (workerData.tsx ? import(workerData.tsx).then(({ register }) => register()) : Promise.resolve()).then(() =>
-  import(workerData.module),
-)
-`

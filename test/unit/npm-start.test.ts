@@ -95,7 +95,7 @@ describe('npm start', () => {
   }, 120_000)
 
   describe.runIf(postgresServerUrl)('on PostgreSQL', () => {
-    test('applies the migrations to a new database (in a worker thread) and answers', async () => {
+    test('applies the migrations to a new database (in a child process) and answers', async () => {
       await onThrowawayDatabase(postgresServerUrl!, 'departures_start', async (databaseUrl) => {
         const server = await npmStart({ DATA_DIR: 'memory', DATABASE_URL: databaseUrl })
         expect(server.stdout).toContain('applied migrations: ')
