@@ -28,6 +28,17 @@ const schema = z.object({
     .enum(['true', 'false', ''])
     .default('false')
     .transform((value) => value === 'true'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_TOKEN: z.string().min(1).optional().or(z.literal('').transform(() => undefined)),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  RATE_LIMIT_MUTATIONS: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(1200),
 })
 
 export type Config = {
@@ -39,6 +50,20 @@ export type Config = {
   /** Unset: generated once and kept in dataDir (refused in production). */
   authSecret: string | undefined
   production: boolean
+  /** Unset: one instance, everything in process. Set: events, sign-outs and rate-limit counters cross instances. */
+  redisUrl: string | undefined
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | undefined
+  /** SIGTERM/SIGINT: the process exits within this, cutting what is still open. */
+  shutdownTimeoutMs: number
+  rateLimits: {
+    /** Mutations a user may call per window. */
+    mutations: number
+    windowSeconds: number
+    /** HTTP requests per minute per user, or per client address without a token. */
+    requestsPerMinute: number
+  }
   webhooks: {
     /** Sent as the SdkAppid query value. */
     appId: string
@@ -71,6 +96,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     authSecret: e.AUTH_SECRET,
     production,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    rateLimits: {
+      mutations: e.RATE_LIMIT_MUTATIONS,
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE,
+    },
     webhooks: {
       appId: e.APP_ID,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,

@@ -73,3 +73,25 @@ test('bad webhook settings are refused, naming the variable', () => {
   expect(configError({ WEBHOOK_TIMEOUT_MS: '0' })).toMatch(/WEBHOOK_TIMEOUT_MS/)
   expect(configError({ WEBHOOK_ALLOW_PRIVATE: 'yes' })).toMatch(/WEBHOOK_ALLOW_PRIVATE/)
 })
+
+test('operating settings default as the contract README says', () => {
+  expect(loadConfig({})).toMatchObject({
+    redisUrl: undefined,
+    logLevel: 'info',
+    metricsToken: undefined,
+    shutdownTimeoutMs: 10_000,
+    rateLimits: { mutations: 120, windowSeconds: 60, requestsPerMinute: 1200 },
+  })
+})
+
+test('operating settings are read and bad ones named', () => {
+  expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2', RATE_LIMIT_MUTATIONS: '5', METRICS_TOKEN: 'm' })).toMatchObject({
+    redisUrl: 'redis://127.0.0.1:6379/2',
+    metricsToken: 'm',
+    rateLimits: { mutations: 5 },
+  })
+  const message = configError({ REDIS_URL: 'http://redis', LOG_LEVEL: 'loud', RATE_LIMIT_WINDOW_SECONDS: '0' })
+  expect(message).toMatch(/REDIS_URL/)
+  expect(message).toMatch(/LOG_LEVEL/)
+  expect(message).toMatch(/RATE_LIMIT_WINDOW_SECONDS/)
+})
