@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { log } from './bench-cli.js'
+import { listeningUrlIn } from './server-output.js'
 
 export const root = fileURLToPath(new URL('..', import.meta.url))
 const SERVER_START_TIMEOUT_MS = 180_000
@@ -89,10 +90,10 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     const timer = setTimeout(() => reject(new Error(`the server did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${stdout}\n${stderr}`)), SERVER_START_TIMEOUT_MS)
     createInterface({ input: child.stdout! }).on('line', (line) => {
       stdout = keepTail(stdout, `${line}\n`)
-      const found = /GraphiQL and GraphQL over HTTP: (\S+)/.exec(line)
+      const found = listeningUrlIn(line)
       if (found) {
         clearTimeout(timer)
-        resolve(new URL(found[1]))
+        resolve(found)
       }
     })
     void exited.then(() => {

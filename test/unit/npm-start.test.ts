@@ -6,9 +6,11 @@ import { once } from 'node:events'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { onThrowawayDatabase } from '../../scripts/on-database-server.js'
+import { listeningUrlIn } from '../../scripts/server-output.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const postgresServerUrl = process.env.TEST_DATABASE_URL
@@ -32,11 +34,11 @@ async function npmStart(env: Record<string, string>): Promise<Started> {
   const exited = once(child, 'exit') as Promise<[number | null]>
   const url = await new Promise<URL>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start did not listen within 60 s:\n${stdout}\n${stderr}`)), 60_000)
-    child.stdout!.on('data', () => {
-      const found = /GraphiQL and GraphQL over HTTP: (\S+)/.exec(stdout)
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const found = listeningUrlIn(line)
       if (found) {
         clearTimeout(timer)
-        resolve(new URL(found[1]))
+        resolve(found)
       }
     })
     void exited.then(([code]) => {
