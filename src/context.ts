@@ -4,6 +4,7 @@ import type { WebhookEndpointDeps } from './domain/webhooks/webhook-deps.js'
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js'
 import type { MemberLeftFeed } from './events/member-left-feed.js'
 import type { LiveSessions } from './auth/live-sessions.js'
+import type { Redis } from 'ioredis'
 import type { Presence } from './presence/presence.js'
 import type { MembershipLookup } from './domain/exits/member-left-visibility.js'
 
@@ -16,6 +17,10 @@ export interface UserLookup {
 export interface AppDeps extends WebhookEndpointDeps {
   memberLeft: MemberLeftFeed
   liveSessions: LiveSessions
+  /** Set when instances share Redis (REDIS_URL). */
+  redis: Redis | undefined
+  /** Stops hearing the other instances (Redis channels); the Redis client stays open. */
+  closeCrossInstance(): Promise<void>
   presence: Presence
   /** For HTTP requests: batched per turn of the event loop. */
   users: UserLookup

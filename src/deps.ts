@@ -7,6 +7,9 @@ import { prismaExitLog } from './domain/exits/exit-log.js'
 import { sharedExitLogReads } from './events/shared-exit-log-reads.js'
 import { wroteWebhookDeliveries } from './domain/exits/record-exit.js'
 import { LiveSessions } from './auth/live-sessions.js'
+import type { Redis } from 'ioredis'
+import { RedisNotifier } from './events/redis-notifier.js'
+import { RedisChannel } from './redis/redis-channel.js'
 import { DatabasePresence, type DatabasePresenceOptions } from './presence/database-presence.js'
 import { assertAllowedHost } from './webhooks/address-policy.js'
 import { TurnBatchedLookups } from './db/turn-batched-lookups.js'
@@ -16,6 +19,14 @@ import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/web
 
 export interface AppDepsOptions {
   prisma: PrismaClient
+  /** Several instances: events and sign-outs cross them through Redis (openRedis). */
+  redis?: Redis
+  /** Prefix of the Redis channels (REDIS_PREFIX). */
+  redisPrefix?: string
+  /** With Redis: how often feeds read anyway, in case a message was lost (default 1000). */
+  crossInstancePollMs?: number
+  /** How cross-instance trouble is reported (Redis errors). */
+  report?: (message: string, error?: unknown) => void
   clock?: Clock
   presence?: Pick<DatabasePresenceOptions, 'heartbeatMs' | 'leaseMs' | 'instanceId'>
   webhooks: Config['webhooks'] & {
@@ -24,13 +35,24 @@ export interface AppDepsOptions {
   } & Partial<Pick<WebhookDispatcherOptions, 'pollMs' | 'perEndpointConcurrency' | 'claimLeaseMs'>>
 }
 
+// With several instances a lost Redis message, or Redis down, delays live events by at most this.
+const defaultCrossInstancePollMs = 1000
+
 // Measured with npm run bench:fanout (3,000 clients): connecting took 10 s instead of 31 on
 // PGlite and 4.5 s instead of 5.5 on PostgreSQL with 20 ms rather than 4.
 const connectBatchSpacingMs = 20
 
 /** Wires the long-lived services once per process (or per test server). */
-export function createAppDeps({ prisma, clock = systemClock, presence, webhooks }: AppDepsOptions): AppDeps {
-  const memberLeft = new MemberLeftFeed(sharedExitLogReads(prismaExitLog(prisma)))
+export function createAppDeps({ prisma, redis, redisPrefix = 'departures', crossInstancePollMs = defaultCrossInstancePollMs, report = reportToConsole, clock = systemClock, presence, webhooks }: AppDepsOptions): AppDeps {
+  const notifier = redis ? new RedisNotifier(redis, { channel: `${redisPrefix}:exits`, onError: (error) => report('could not publish an exit through Redis', error) }) : undefined
+  const memberLeft = new MemberLeftFeed(sharedExitLogReads(prismaExitLog(prisma)), notifier ? { notifier, pollIntervalMs: crossInstancePollMs } : {})
+  const signOuts = redis ? new RedisChannel(redis, `${redisPrefix}:sign-outs`, { onError: (error) => report('could not publish a sign-out through Redis', error), onResubscribed: () => void closeRevokedSessions() }) : undefined
+  const liveSessions = new LiveSessions(signOuts)
+  // Sign-outs sent while this instance could not hear them.
+  const closeRevokedSessions = () =>
+    liveSessions
+      .closeRevoked((uids) => prisma.user.findMany({ where: { uid: { in: uids } }, select: { uid: true, deactivatedAt: true, tokensValidAfter: true } }))
+      .catch((error: unknown) => report('could not check open connections for sign-outs missed while Redis was away', error))
   const secretBox = new SecretBox(webhooks.serverKey)
   const webhookDispatcher = new WebhookDispatcher({ prisma, clock, secretBox, ...webhooks })
   const connectLookups = new TurnBatchedLookups(prisma, { spacingMs: connectBatchSpacingMs })
@@ -38,7 +60,12 @@ export function createAppDeps({ prisma, clock = systemClock, presence, webhooks 
     prisma,
     clock,
     memberLeft,
-    liveSessions: new LiveSessions(),
+    liveSessions,
+    redis,
+    closeCrossInstance: async () => {
+      await notifier?.close()
+      await signOuts?.close()
+    },
     presence: new DatabasePresence({ prisma, clock, ...presence }),
     users: new TurnBatchedLookups(prisma),
     connectLookups,
@@ -52,4 +79,8 @@ export function createAppDeps({ prisma, clock = systemClock, presence, webhooks 
       if (events.some(wroteWebhookDeliveries)) webhookDispatcher.nudge()
     },
   }
+}
+
+function reportToConsole(message: string, error?: unknown): void {
+  console.error(message, error ?? '')
 }

@@ -4,6 +4,8 @@ import { openDatabase, type Database } from './db/database.js'
 import { resolveAuthSecret, type AuthSecret } from './auth/auth-secret.js'
 import { createAppDeps } from './deps.js'
 import { buildApp, type App } from './app.js'
+import type { Redis } from 'ioredis'
+import { openRedis } from './redis/redis-client.js'
 
 async function main(): Promise<void> {
   let config: Config
@@ -19,16 +21,19 @@ async function main(): Promise<void> {
 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   let app: App | undefined
-  installShutdown(() => app, db)
+  let redis: Redis | undefined
+  installShutdown(() => app, db, () => redis)
 
   const applied = await db.migrate()
   console.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date')
 
   const secret = await resolveAuthSecret(config)
-  app = await buildApp({ config, deps: createAppDeps({ prisma: db.prisma, webhooks: { ...config.webhooks, serverKey: secret.secret } }), authSecret: secret.secret })
+  redis = config.redisUrl ? openRedis(config.redisUrl, (message, error) => console.error(message, error ?? '')) : undefined
+  const deps = createAppDeps({ prisma: db.prisma, redis, redisPrefix: config.redisPrefix, webhooks: { ...config.webhooks, serverKey: secret.secret } })
+  app = await buildApp({ config, deps, authSecret: secret.secret })
   await app.start()
 
-  console.log(`Departures is listening (${db.kind === 'pglite' ? describePglite(config) : 'PostgreSQL'})`)
+  console.log(`Departures is listening (${db.kind === 'pglite' ? describePglite(config) : 'PostgreSQL'}${redis ? ', with Redis' : ''})`)
   console.log(`  GraphiQL and GraphQL over HTTP: ${app.url}`)
   console.log(`  GraphQL over WebSocket (graphql-ws): ${app.wsUrl}`)
   console.log(`  a token: npm run token -- <uid> [--admin]   then send "Authorization: Bearer <token>"`)
@@ -52,7 +57,7 @@ function describeSecret(secret: AuthSecret): string {
   }
 }
 
-function installShutdown(currentApp: () => App | undefined, db: Database): void {
+function installShutdown(currentApp: () => App | undefined, db: Database, currentRedis: () => Redis | undefined): void {
   let shuttingDown = false
   const onSignal = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
@@ -64,6 +69,7 @@ function installShutdown(currentApp: () => App | undefined, db: Database): void 
     void (async () => {
       try {
         await currentApp()?.stop()
+        currentRedis()?.disconnect()
         await db.close()
         process.exit(0)
       } catch (error) {

@@ -1,31 +1,88 @@
+/** How the instances of the service tell each other about sign-outs (RedisChannel). */
+export interface SignOutChannel {
+  publish(message: string): void
+  onMessage(listener: (message: string) => void): () => void
+}
+
+/** What closeRevoked needs to know of a user. */
+export interface SessionUser {
+  uid: string
+  deactivatedAt: Date | null
+  tokensValidAfter: Date | null
+}
+
 /**
  * The open graphql-ws connections of each user on this instance, so that signing a user out
- * (deactivation) also ends the streams it already holds, not only its next requests.
+ * (deactivation) also ends the streams it already holds, not only its next requests. With a
+ * channel, a sign-out on any instance closes the user's connections on every instance.
  */
 export class LiveSessions {
-  private readonly byUid = new Map<string, Set<() => void>>()
+  /** Each connection's closer, with when it connected. */
+  private readonly byUid = new Map<string, Map<() => void, Date>>()
+
+  constructor(private readonly channel?: SignOutChannel) {
+    channel?.onMessage((message) => {
+      const uids = parseUids(message)
+      if (uids) this.closeLocally(uids)
+    })
+  }
 
   /** Registers a connection's closer; returns the function that forgets it. */
-  add(uid: string, close: () => void): () => void {
+  add(uid: string, close: () => void, connectedAt = new Date()): () => void {
     let closers = this.byUid.get(uid)
-    if (!closers) this.byUid.set(uid, (closers = new Set()))
-    closers.add(close)
+    if (!closers) this.byUid.set(uid, (closers = new Map()))
+    closers.set(close, connectedAt)
     return () => {
       closers.delete(close)
       if (closers.size === 0 && this.byUid.get(uid) === closers) this.byUid.delete(uid)
     }
   }
 
-  /** Closes every open connection of the users. */
+  /** Closes every open connection of the users, here and on the other instances. */
   signOut(uids: readonly string[]): void {
-    for (const uid of uids) {
-      const closers = this.byUid.get(uid)
-      this.byUid.delete(uid)
-      closers?.forEach((close) => close())
+    this.closeLocally(uids)
+    this.channel?.publish(JSON.stringify(uids))
+  }
+
+  /**
+   * Closes the connections whose user has been deactivated, or whose tokens were revoked after
+   * they connected: sign-outs this instance may have missed while the channel was down.
+   */
+  async closeRevoked(readUsers: (uids: string[]) => Promise<SessionUser[]>, batchSize = 1000): Promise<void> {
+    const uids = [...this.byUid.keys()]
+    for (let start = 0; start < uids.length; start += batchSize) {
+      for (const user of await readUsers(uids.slice(start, start + batchSize))) {
+        const closers = this.byUid.get(user.uid)
+        if (!closers) continue
+        for (const [close, connectedAt] of [...closers]) {
+          if (user.deactivatedAt || (user.tokensValidAfter && user.tokensValidAfter >= connectedAt)) {
+            closers.delete(close)
+            close()
+          }
+        }
+        if (closers.size === 0) this.byUid.delete(user.uid)
+      }
     }
   }
 
   count(uid: string): number {
     return this.byUid.get(uid)?.size ?? 0
+  }
+
+  private closeLocally(uids: readonly string[]): void {
+    for (const uid of uids) {
+      const closers = this.byUid.get(uid)
+      this.byUid.delete(uid)
+      closers?.forEach((_, close) => close())
+    }
+  }
+}
+
+function parseUids(message: string): string[] | undefined {
+  try {
+    const value: unknown = JSON.parse(message)
+    return Array.isArray(value) && value.every((uid) => typeof uid === 'string') ? value : undefined
+  } catch {
+    return undefined
   }
 }

@@ -1,6 +1,7 @@
 import type { MemberLeftEvent, Prisma } from '../generated/prisma/client.js'
 import { EXIT_LOG_START, isAfter, laterOf, positionOf, type ExitLog, type ExitLogPosition } from '../domain/exits/exit-log.js'
 import { InProcessNotifier, type Notifier } from './notifier.js'
+import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../db/database.js'
 
 /** What a subscriber wants done with one event. */
 export type FeedDecision = 'deliver' | 'deliver-and-complete' | 'skip'
@@ -63,6 +64,8 @@ export class MemberLeftFeed {
   private pending: ExitLogPosition | 'unknown' | null = null
   /** Latest position announced and not yet dispatched (it may still be above the horizon). */
   private announced: ExitLogPosition | null = null
+  /** When `announced` was first waited for; a position that never shows up is given up. */
+  private announcedWaitStarted = 0
   /** Set synchronously around catchUp, so a prompt arriving as a read ends always starts another. */
   private reading = false
   private inFlight: Promise<void> = Promise.resolve()
@@ -240,6 +243,10 @@ export class MemberLeftFeed {
     if (this.announced !== null && this.lastDispatched !== null && !isAfter(this.announced, this.lastDispatched)) {
       this.announced = null
     }
+    if (this.announced !== null && this.horizonDelayMs === (this.options.horizonRetryMs ?? 2)) this.announcedWaitStarted = Date.now()
+    // Our own transactions end within IDLE_IN_TRANSACTION_TIMEOUT_MS; a position still missing
+    // long after was not ours to wait for (a message from another database's instances).
+    if (this.announced !== null && Date.now() - this.announcedWaitStarted > announcedWaitLimitMs) this.announced = null
     if (this.announced === null) {
       this.horizonDelayMs = this.options.horizonRetryMs ?? 2
       return
@@ -268,6 +275,8 @@ export class MemberLeftFeed {
     }
   }
 }
+const announcedWaitLimitMs = 3 * IDLE_IN_TRANSACTION_TIMEOUT_MS
+
 function defaultOnError(error: unknown): void {
   console.error('member-left feed: notification or catch-up read failed (retried on the next prompt)', error)
 }

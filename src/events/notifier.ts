@@ -4,8 +4,8 @@ import type { ExitLogPosition } from '../domain/exits/exit-log.js'
 /**
  * Carries "exits up to this position have committed" between servers. A notification is only a
  * prompt to read the event table, so the transport may lose, repeat or reorder them: the
- * feed's catch-up read decides what is new. In-process now; Redis PUBLISH/SUBSCRIBE later
- * (send the position's txid and id as decimal strings, parse them back with BigInt).
+ * feed's catch-up read decides what is new. In process (InProcessNotifier) or across
+ * instances through Redis (RedisNotifier).
  */
 export interface Notifier {
   publish(latest: ExitLogPosition): void
@@ -20,6 +20,11 @@ export class InProcessNotifier implements Notifier {
 
   publish(latest: ExitLogPosition): void {
     this.emitter.emit('committed', latest)
+  }
+
+  /** Tells every listener that something may have committed (a lost message, an outage). */
+  notifyUnknown(): void {
+    this.emitter.emit('committed', undefined)
   }
 
   onNotify(listener: (latest: ExitLogPosition | undefined) => void): () => void {

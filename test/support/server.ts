@@ -9,6 +9,7 @@ import type { Database } from '../../src/db/database.js'
 import { createAppDeps, type AppDepsOptions } from '../../src/deps.js'
 import type { Clock } from '../../src/domain/clock.js'
 import { openTestDatabase } from './database.js'
+import { openRedis } from '../../src/redis/redis-client.js'
 import { openPrivateTestDatabase } from './private-database.js'
 
 export interface TestServer {
@@ -45,6 +46,8 @@ export async function startTestServer(
     /** The server key (AUTH_SECRET); a second instance must share it to open sealed secrets. */
     authSecret?: string
     maxBufferedBytes?: BuildAppOptions['maxBufferedBytes']
+    /** Several instances: events and sign-outs cross them through this Redis (see test/support/redis.ts). */
+    redis?: { url: string; prefix: string; crossInstancePollMs?: number }
   } = {},
 ): Promise<TestServer> {
   const db = options.database ?? (options.privateDatabase ? await openPrivateTestDatabase() : await openTestDatabase())
@@ -59,8 +62,12 @@ export async function startTestServer(
     WEBHOOK_ALLOW_PRIVATE: 'true',
     ...options.env,
   })
+  const redis = options.redis ? openRedis(options.redis.url, () => {}) : undefined
   const deps = createAppDeps({
     prisma: db.prisma,
+    redis,
+    redisPrefix: options.redis?.prefix,
+    crossInstancePollMs: options.redis?.crossInstancePollMs,
     clock: options.clock,
     presence: options.presence,
     webhooks: { ...config.webhooks, serverKey: secret, ...options.webhooks },
@@ -83,6 +90,7 @@ export async function startTestServer(
     token: (uid, tokenOptions = {}) => signToken(secret, { sub: uid, ...tokenOptions }),
     stop: async () => {
       await app.stop()
+      redis?.disconnect()
       if (!options.database) await db.close()
     },
   }

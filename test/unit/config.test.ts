@@ -77,6 +77,7 @@ test('bad webhook settings are refused, naming the variable', () => {
 test('operating settings default as the contract README says', () => {
   expect(loadConfig({})).toMatchObject({
     redisUrl: undefined,
+    redisPrefix: 'departures',
     logLevel: 'info',
     metricsToken: undefined,
     shutdownTimeoutMs: 10_000,
