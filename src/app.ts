@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql'
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga'
@@ -13,6 +13,7 @@ import { SharedSubscriptions, type SharedSubscriptionArgs, type SharedSubscripti
 import { defaultMaxBufferedBytes, sinkOf } from './websocket/socket-sink.js'
 import { serveGraphqlWs } from './websocket/graphql-ws-server.js'
 import { offlineGraphiQL } from './graphiql/offline-graphiql.js'
+import { readinessCheck } from './operations/readiness.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
@@ -115,6 +116,10 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : 'ok')
       return
     }
+    if (isGet(req, '/readyz')) {
+      void answerReadiness(req, res)
+      return
+    }
     void yoga(req, res)
   })
 
@@ -186,6 +191,17 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     (message, error) => yoga.logger.error(message, error),
   )
 
+  const readiness = readinessCheck({ prisma: deps.prisma, redis: deps.redis })
+  async function answerReadiness(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const report = await readiness()
+    const body = report.ready
+      ? { status: 'ready', checks: report.checks }
+      : { status: 'not ready', failing: Object.fromEntries(Object.entries(report.checks).filter(([, result]) => result !== 'ok')), checks: report.checks }
+    res
+      .writeHead(report.ready ? 200 : 503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
+      .end(req.method === 'HEAD' ? undefined : JSON.stringify(body))
+  }
+
   function logPresenceError(error: unknown): void {
     yoga.logger.error('could not record a closed connection', error)
   }
@@ -210,6 +226,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     await deps.presence.stop()
     await yoga.dispose()
     await deps.memberLeft.close()
+    await deps.closeCrossInstance()
   }
 
   return {
@@ -242,7 +259,12 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
 }
 
 function isHealthCheck(req: IncomingMessage): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && new URL(req.url ?? '/', 'http://localhost').pathname === '/healthz'
+  return isGet(req, '/healthz')
+}
+
+/** A GET or HEAD of exactly this path. */
+function isGet(req: IncomingMessage, path: string): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && new URL(req.url ?? '/', 'http://localhost').pathname === path
 }
 
 /** `connection_init`'s `authorization` (or `Authorization`); a non-string is kept so that it fails as a bad token. */

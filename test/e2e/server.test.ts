@@ -21,6 +21,13 @@ describe('a running server', () => {
     expect(await response.text()).toBe('ok')
   })
 
+  test('GET /readyz answers 200 with each check once the database answers and is migrated', async () => {
+    const response = await fetch(new URL('/readyz', server.url))
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(await response.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } })
+  })
+
   test('answers a query over HTTP', async () => {
     expect(await gql(server, null, QueryTypenameDocument)).toEqual({ status: 200, data: { __typename: 'Query' } })
   })
