@@ -1,14 +1,14 @@
-// Redis for tests: the machine's (TEST_REDIS_URL, shared by every run, so each test uses a
-// prefix of its own), or a private redis-server child that a test may stop and restart.
+// Redis for tests: the machine's (TEST_REDIS_URL, else REDIS_URL; shared by every run, so each
+// test uses a prefix of its own), or a private redis-server child that a test may stop and restart.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { uniqueId } from './database.js'
 
-export const testRedisUrl = process.env.TEST_REDIS_URL || undefined
+export const testRedisUrl = process.env.TEST_REDIS_URL || process.env.REDIS_URL || undefined
 
-if (!testRedisUrl) console.log('TEST_REDIS_URL is unset: the tests of several instances over Redis are skipped.')
+if (!testRedisUrl) console.log('TEST_REDIS_URL (and REDIS_URL) is unset: the tests of several instances over Redis are skipped.')
 
 /** Fails (never skips) when TEST_REDIS_URL is set but Redis does not answer. */
 export async function assertTestRedisReachable(): Promise<void> {
