@@ -41,6 +41,8 @@ export interface ServerOptions {
   databaseUrl?: string
   /** Node options for the server process, e.g. --expose-gc. */
   nodeArgs?: string[]
+  /** More environment for the server (REDIS_URL, …). */
+  env?: Record<string, string>
 }
 
 const TAIL_CHARS = 20_000
@@ -73,6 +75,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       AUTH_SECRET: options.authSecret,
       DATA_DIR: options.dataDir,
       DATABASE_URL: options.databaseUrl ?? '',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
