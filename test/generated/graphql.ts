@@ -140,6 +140,7 @@ export type SchemaJoinChatRoomMutationVariables = Exact<{
 export type SchemaJoinChatRoomMutation = { joinChatRoom:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'JoinChatRoomPayload', chatRoom: { id: string, membersCount: number }, member: { joinedAt: string, online: boolean, offlineSince: string | null, whitelisted: boolean, user: { uid: string, name: string } } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type SchemaLeaveChatRoomMutationVariables = Exact<{
@@ -150,6 +151,7 @@ export type SchemaLeaveChatRoomMutationVariables = Exact<{
 export type SchemaLeaveChatRoomMutation = { leaveChatRoom:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'LeaveChatRoomPayload', chatRoomId: string, event: { id: string, exitType: ExitType, reason: LeaveReason | null, chatRoomId: string | null, groupGuid: string | null, chatRoom: { id: string, name: string } | null, operator: { uid: string } | null, members: Array<{ uid: string }> } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type SchemaSendChatRoomMessageMutationVariables = Exact<{
@@ -160,6 +162,7 @@ export type SchemaSendChatRoomMessageMutationVariables = Exact<{
 
 export type SchemaSendChatRoomMessageMutation = { sendChatRoomMessage:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'SendChatRoomMessagePayload', sentMessage: { id: string, sentAt: string, text: string, sender: { uid: string } | null }, kickedOut: Array<{ uid: string, name: string }> }
    };
 
@@ -251,6 +254,7 @@ export type JoinChatRoomMutationVariables = Exact<{
 export type JoinChatRoomMutation = { joinChatRoom:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'JoinChatRoomPayload', member: { online: boolean, offlineSince: string | null, user: { uid: string } } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type LeaveChatRoomMutationVariables = Exact<{
@@ -261,6 +265,7 @@ export type LeaveChatRoomMutationVariables = Exact<{
 export type LeaveChatRoomMutation = { leaveChatRoom:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'LeaveChatRoomPayload', chatRoomId: string, event: { id: string, exitType: ExitType, chatRoomId: string | null, members: Array<{ uid: string }>, operator: { uid: string } | null } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type SendChatRoomMessageMutationVariables = Exact<{
@@ -271,6 +276,7 @@ export type SendChatRoomMessageMutationVariables = Exact<{
 
 export type SendChatRoomMessageMutation = { sendChatRoomMessage:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'SendChatRoomMessagePayload', sentMessage: { id: string, text: string, sender: { uid: string } | null }, kickedOut: Array<{ uid: string }> }
    };
 
@@ -447,6 +453,7 @@ export type CreateGroupMutationVariables = Exact<{
 export type CreateGroupMutation = { createGroup:
     | { __typename: 'CreateGroupPayload', group: { guid: string, name: string, type: GroupType, ownerLeavePolicy: OwnerLeavePolicy } }
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type JoinGroupMutationVariables = Exact<{
@@ -458,6 +465,7 @@ export type JoinGroupMutationVariables = Exact<{
 export type JoinGroupMutation = { joinGroup:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'JoinGroupPayload', group: { guid: string }, member: { scope: MemberScope, user: { uid: string } } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type AddMembersMutationVariables = Exact<{
@@ -469,6 +477,7 @@ export type AddMembersMutationVariables = Exact<{
 export type AddMembersMutation = { addMembers:
     | { __typename: 'AddMembersPayload', added: Array<{ scope: MemberScope, user: { uid: string } }> }
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type TransferGroupOwnershipMutationVariables = Exact<{
@@ -479,6 +488,7 @@ export type TransferGroupOwnershipMutationVariables = Exact<{
 
 export type TransferGroupOwnershipMutation = { transferGroupOwnership:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'TransferGroupOwnershipPayload', group: { guid: string } }
    };
 
@@ -490,6 +500,7 @@ export type LeaveGroupMutationVariables = Exact<{
 export type LeaveGroupMutation = { leaveGroup:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'LeaveGroupPayload', message: string, group: { guid: string, dissolvedAt: string | null }, event: { id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type RemoveMembersMutationVariables = Exact<{
@@ -503,6 +514,7 @@ export type RemoveMembersMutationVariables = Exact<{
 
 export type RemoveMembersMutation = { removeMembers:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'RemoveMembersPayload', notMembers: Array<string>, removed: Array<{ uid: string }>, event: { id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string } | null }
    };
 
@@ -515,6 +527,7 @@ export type KickGroupMemberMutationVariables = Exact<{
 export type KickGroupMemberMutation = { kickGroupMember:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'KickGroupMemberPayload', event: { id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type BanGroupMemberMutationVariables = Exact<{
@@ -527,6 +540,7 @@ export type BanGroupMemberMutationVariables = Exact<{
 export type BanGroupMemberMutation = { banGroupMember:
     | { __typename: 'BanGroupMemberPayload', event: { id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string } | null }
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type UnbanGroupMemberMutationVariables = Exact<{
@@ -537,6 +551,7 @@ export type UnbanGroupMemberMutationVariables = Exact<{
 
 export type UnbanGroupMemberMutation = { unbanGroupMember:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'UnbanGroupMemberPayload', group: { guid: string } }
    };
 
@@ -548,6 +563,7 @@ export type LeaveAllGroupsMutationVariables = Exact<{
 export type LeaveAllGroupsMutation = { leaveAllGroups:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'LeaveAllGroupsPayload', events: Array<{ id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string }>, left: Array<{ guid: string }>, skipped: Array<{ guid: string }> }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type DeleteGroupMutationVariables = Exact<{
@@ -558,6 +574,7 @@ export type DeleteGroupMutationVariables = Exact<{
 export type DeleteGroupMutation = { deleteGroup:
     | { __typename: 'DeleteGroupPayload', guid: string, event: { id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string } | null }
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type SendGroupMessageMutationVariables = Exact<{
@@ -568,6 +585,7 @@ export type SendGroupMessageMutationVariables = Exact<{
 
 export type SendGroupMessageMutation = { sendGroupMessage:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'SendGroupMessagePayload', sentMessage: { id: string, text: string, sentAt: string } }
    };
 
@@ -580,6 +598,7 @@ export type CreateForFallbackMutationVariables = Exact<{
 export type CreateForFallbackMutation = { createGroup:
     | { __typename: 'CreateGroupPayload', group: { guid: string, membersCount: number, viewerScope: MemberScope | null, owner: { uid: string } | null, members: { edges: Array<{ node: { scope: MemberScope, user: { uid: string } } } | null> } } }
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type QueryTypenameQueryVariables = Exact<{ [key: string]: never; }>;
