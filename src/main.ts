@@ -1,4 +1,5 @@
 // npm start: configuration → database (migrated) → secret → server. The only place that exits.
+import { Redis } from 'ioredis'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { openDatabase, type Database } from './db/database.js'
 import { resolveAuthSecret, type AuthSecret } from './auth/auth-secret.js'
@@ -18,14 +19,16 @@ async function main(): Promise<void> {
   }
 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined
   let app: App | undefined
-  installShutdown(() => app, db)
+  installShutdown(() => app, db, redis)
 
   const applied = await db.migrate()
   console.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date')
 
   const secret = await resolveAuthSecret(config)
-  app = await buildApp({ config, deps: createAppDeps({ prisma: db.prisma, webhooks: { ...config.webhooks, serverKey: secret.secret } }), authSecret: secret.secret })
+  const deps = createAppDeps({ prisma: db.prisma, webhooks: { ...config.webhooks, serverKey: secret.secret }, rateLimits: config.rateLimits, redis })
+  app = await buildApp({ config, deps, authSecret: secret.secret })
   await app.start()
 
   console.log(`Departures is listening (${db.kind === 'pglite' ? describePglite(config) : 'PostgreSQL'})`)
@@ -52,7 +55,26 @@ function describeSecret(secret: AuthSecret): string {
   }
 }
 
-function installShutdown(currentApp: () => App | undefined, db: Database): void {
+/**
+ * The one Redis client. Commands fail at once while it is disconnected (no offline queue, one
+ * retry) so that callers fall back instead of waiting; it reconnects by itself.
+ */
+function openRedis(url: string): Redis {
+  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  let down = false
+  redis.on('error', (error: Error) => {
+    if (down) return
+    down = true
+    console.error(`Redis is unreachable (${error.message}): rate limits are counted per instance until it is back`)
+  })
+  redis.on('ready', () => {
+    if (down) console.log('Redis is reachable again')
+    down = false
+  })
+  return redis
+}
+
+function installShutdown(currentApp: () => App | undefined, db: Database, redis: Redis | undefined): void {
   let shuttingDown = false
   const onSignal = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
@@ -65,6 +87,7 @@ function installShutdown(currentApp: () => App | undefined, db: Database): void 
       try {
         await currentApp()?.stop()
         await db.close()
+        await redis?.quit().catch(() => redis.disconnect())
         process.exit(0)
       } catch (error) {
         console.error('could not stop cleanly', error)

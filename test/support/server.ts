@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Redis } from 'ioredis'
 import { print, type GraphQLFormattedError } from 'graphql'
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core'
 import { buildApp, type BuildAppOptions, type LiveCounts } from '../../src/app.js'
@@ -38,13 +39,17 @@ export async function startTestServer(
     privateDatabase?: boolean
     /** Another server's database: a second instance of the service (left open by stop()). */
     database?: Database
-    /** Environment settings (WEBHOOK_…, APP_ID); WEBHOOK_ALLOW_PRIVATE is true unless given. */
+    /** Environment settings (WEBHOOK_…, APP_ID, RATE_LIMIT_…); WEBHOOK_ALLOW_PRIVATE is true unless given. */
     env?: Record<string, string>
     /** Webhook dispatcher timings. */
     webhooks?: Partial<Pick<AppDepsOptions['webhooks'], 'pollMs' | 'perEndpointConcurrency' | 'claimLeaseMs'>>
     /** The server key (AUTH_SECRET); a second instance must share it to open sealed secrets. */
     authSecret?: string
     maxBufferedBytes?: BuildAppOptions['maxBufferedBytes']
+    /** Rate-limit counters in this Redis (left open by stop()); in memory without it. */
+    redis?: Redis
+    /** Redis key prefix of the rate-limit counters: servers sharing counters share it. Default: one of this server's own. */
+    rateLimitKeyPrefix?: string
   } = {},
 ): Promise<TestServer> {
   const db = options.database ?? (options.privateDatabase ? await openPrivateTestDatabase() : await openTestDatabase())
@@ -64,6 +69,8 @@ export async function startTestServer(
     clock: options.clock,
     presence: options.presence,
     webhooks: { ...config.webhooks, serverKey: secret, ...options.webhooks },
+    rateLimits: { ...config.rateLimits, keyPrefix: options.rateLimitKeyPrefix ?? `departures-test:${randomBytes(8).toString('hex')}` },
+    redis: options.redis,
   })
   const app = await buildApp({
     config,
