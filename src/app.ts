@@ -5,7 +5,7 @@ import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Config } from './config.js'
 import type { AppDeps, GraphQLContext } from './context.js'
-import { isUnauthenticated, resolveViewer } from './auth/viewer.js'
+import { bearerClaims, isUnauthenticated, resolveViewer } from './auth/viewer.js'
 import { TokenVerifier } from './auth/token-verifier.js'
 import { schema } from './schema/index.js'
 import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
@@ -120,8 +120,31 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
       void answerReadiness(req, res)
       return
     }
-    void yoga(req, res)
+    void refusedAsFlood(req, res).then(async (refused) => {
+      if (!refused) await yoga(req, res)
+    })
   })
+
+  /**
+   * Counts the request against its sender's minute (the token's subject, else the client
+   * address) and answers 429 beyond it, from the headers alone: the body is never read.
+   */
+  async function refusedAsFlood(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    let refusal
+    try {
+      const sender = await bearerClaims(tokens, req.headers.authorization)
+      refusal = await deps.requestFloods.admit(sender, req.socket.remoteAddress ?? 'unknown')
+    } catch (error) {
+      // A Redis failure is already absorbed by the limiter; anything else must not take the API down.
+      yoga.logger.error('could not count a request against the flood limit', error)
+      return false
+    }
+    if (!refusal) return false
+    const { retryAfterSeconds } = refusal
+    const body = { errors: [{ message: `too many requests: try again in ${retryAfterSeconds} s`, extensions: { code: 'ERR_RATE_LIMITED', retryAfterSeconds } }] }
+    res.writeHead(429, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': String(retryAfterSeconds) }).end(JSON.stringify(body))
+    return true
+  }
 
   const webSockets = new WebSocketServer({ server, path: graphqlPath })
   const graphqlWs = serveGraphqlWs<Record<string, unknown> | undefined>(

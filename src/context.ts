@@ -7,6 +7,8 @@ import type { LiveSessions } from './auth/live-sessions.js'
 import type { Redis } from 'ioredis'
 import type { Presence } from './presence/presence.js'
 import type { MembershipLookup } from './domain/exits/member-left-visibility.js'
+import type { MutationRateLimit } from './limits/mutation-rate-limit.js'
+import type { RequestFloodLimit } from './limits/request-flood-limit.js'
 
 /** Reads a user row for an incoming token (batched across connections; see TurnBatchedLookups). */
 export interface UserLookup {
@@ -28,6 +30,10 @@ export interface AppDeps extends WebhookEndpointDeps {
   connectLookups: UserLookup & MembershipLookup
   memberships: MembershipLookup
   webhookDispatcher: Pick<WebhookDispatcher, 'start' | 'stop' | 'nudge'>
+  /** Every mutation a user may call goes through it (in perform()) before its transaction. */
+  mutationLimit: Pick<MutationRateLimit, 'check'>
+  /** Every HTTP request but /healthz goes through it before Yoga reads it. */
+  requestFloods: Pick<RequestFloodLimit, 'admit'>
   /** After commit: live subscribers and the webhook dispatcher learn of the exits. */
   announceExits(events: MemberLeftEvent[]): void
 }

@@ -16,12 +16,14 @@ import { TurnBatchedLookups } from './db/turn-batched-lookups.js'
 import { SecretBox } from './webhooks/secret-box.js'
 import { generateWebhookSecret } from './webhooks/signing.js'
 import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/webhook-dispatcher.js'
+import { MutationRateLimit } from './limits/mutation-rate-limit.js'
+import { RequestFloodLimit } from './limits/request-flood-limit.js'
 
 export interface AppDepsOptions {
   prisma: PrismaClient
-  /** Several instances: events and sign-outs cross them through Redis (openRedis). */
+  /** Several instances: events, sign-outs and rate-limit counters cross them through Redis (openRedis). */
   redis?: Redis
-  /** Prefix of the Redis channels (REDIS_PREFIX). */
+  /** Prefix of the Redis channels and keys (REDIS_PREFIX). */
   redisPrefix?: string
   /** With Redis: how often feeds read anyway, in case a message was lost (default 1000). */
   crossInstancePollMs?: number
@@ -33,6 +35,7 @@ export interface AppDepsOptions {
     /** The server's key: endpoint secrets are sealed with a key derived from it (AUTH_SECRET). */
     serverKey: string
   } & Partial<Pick<WebhookDispatcherOptions, 'pollMs' | 'perEndpointConcurrency' | 'claimLeaseMs'>>
+  rateLimits: Config['rateLimits']
 }
 
 // With several instances a lost Redis message, or Redis down, delays live events by at most this.
@@ -43,7 +46,7 @@ const defaultCrossInstancePollMs = 1000
 const connectBatchSpacingMs = 20
 
 /** Wires the long-lived services once per process (or per test server). */
-export function createAppDeps({ prisma, redis, redisPrefix = 'departures', crossInstancePollMs = defaultCrossInstancePollMs, report = reportToConsole, clock = systemClock, presence, webhooks }: AppDepsOptions): AppDeps {
+export function createAppDeps({ prisma, redis, redisPrefix = 'departures', crossInstancePollMs = defaultCrossInstancePollMs, report = reportToConsole, clock = systemClock, presence, webhooks, rateLimits }: AppDepsOptions): AppDeps {
   const notifier = redis ? new RedisNotifier(redis, { channel: `${redisPrefix}:exits`, onError: (error) => report('could not publish an exit through Redis', error) }) : undefined
   const memberLeft = new MemberLeftFeed(sharedExitLogReads(prismaExitLog(prisma)), notifier ? { notifier, pollIntervalMs: crossInstancePollMs } : {})
   const signOuts = redis ? new RedisChannel(redis, `${redisPrefix}:sign-outs`, { onError: (error) => report('could not publish a sign-out through Redis', error), onResubscribed: () => void closeRevokedSessions() }) : undefined
@@ -56,6 +59,7 @@ export function createAppDeps({ prisma, redis, redisPrefix = 'departures', cross
   const secretBox = new SecretBox(webhooks.serverKey)
   const webhookDispatcher = new WebhookDispatcher({ prisma, clock, secretBox, ...webhooks })
   const connectLookups = new TurnBatchedLookups(prisma, { spacingMs: connectBatchSpacingMs })
+  const keyPrefix = `${redisPrefix}:rate`
   return {
     prisma,
     clock,
@@ -73,6 +77,8 @@ export function createAppDeps({ prisma, redis, redisPrefix = 'departures', cross
     webhookSecrets: { generate: generateWebhookSecret, seal: (secret) => secretBox.seal(secret) },
     checkWebhookHost: (hostname) => assertAllowedHost(hostname, webhooks.allowPrivate),
     webhookDispatcher,
+    mutationLimit: new MutationRateLimit({ mutations: rateLimits.mutations, windowSeconds: rateLimits.windowSeconds, keyPrefix, redis }),
+    requestFloods: new RequestFloodLimit({ requestsPerMinute: rateLimits.requestsPerMinute, keyPrefix, redis }),
     announceExits: (events) => {
       if (events.length === 0) return
       memberLeft.publish(events)

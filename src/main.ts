@@ -28,8 +28,8 @@ async function main(): Promise<void> {
   console.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date')
 
   const secret = await resolveAuthSecret(config)
-  redis = config.redisUrl ? openRedis(config.redisUrl, (message, error) => console.error(message, error ?? '')) : undefined
-  const deps = createAppDeps({ prisma: db.prisma, redis, redisPrefix: config.redisPrefix, webhooks: { ...config.webhooks, serverKey: secret.secret } })
+  redis = config.redisUrl ? openRedis(config.redisUrl, (message, error) => console.error(message, error instanceof Error ? error.message : '')) : undefined
+  const deps = createAppDeps({ prisma: db.prisma, redis, redisPrefix: config.redisPrefix, webhooks: { ...config.webhooks, serverKey: secret.secret }, rateLimits: config.rateLimits })
   app = await buildApp({ config, deps, authSecret: secret.secret })
   await app.start()
 
@@ -69,8 +69,9 @@ function installShutdown(currentApp: () => App | undefined, db: Database, curren
     void (async () => {
       try {
         await currentApp()?.stop()
-        currentRedis()?.disconnect()
         await db.close()
+        const redis = currentRedis()
+        await redis?.quit().catch(() => redis.disconnect())
         process.exit(0)
       } catch (error) {
         console.error('could not stop cleanly', error)

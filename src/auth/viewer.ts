@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql'
 import type { UserLookup, Viewer } from '../context.js'
 import type { TokenVerifier } from './token-verifier.js'
-import { InvalidTokenError } from './tokens.js'
+import { InvalidTokenError, type TokenClaims } from './tokens.js'
 
 export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } })
@@ -45,4 +45,19 @@ export async function resolveViewer(
     throw unauthenticated('the token was issued before the user’s tokens were revoked')
   }
   return { uid: user.uid, sub: claims.sub, isAppAdmin: claims.isAppAdmin, user }
+}
+
+/**
+ * The verified claims of an `Authorization` value without reading the user row, for counting
+ * requests before anything else is done; null when there is no valid bearer token.
+ */
+export async function bearerClaims(tokens: Pick<TokenVerifier, 'verify'>, authorization: string | undefined): Promise<TokenClaims | null> {
+  const match = authorization ? bearer.exec(authorization.trim()) : null
+  if (!match) return null
+  try {
+    return await tokens.verify(match[1])
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return null
+    throw error
+  }
 }

@@ -90,3 +90,13 @@ export class WebhookNotFoundError extends DomainError {
     super('ERR_WEBHOOK_NOT_FOUND', `${what} does not exist`)
   }
 }
+/** The caller has used up its mutations for the current window; nothing was done. */
+export class RateLimitedError extends DomainError {
+  readonly retryAfterSeconds: number
+
+  constructor(retryAfterSeconds: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds))
+    super('ERR_RATE_LIMITED', `too many mutations: try again in ${seconds} s`)
+    this.retryAfterSeconds = seconds
+  }
+}

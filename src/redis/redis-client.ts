@@ -16,7 +16,7 @@ export function openRedis(url: string, report: (message: string, error?: unknown
   redis.on('error', (error) => {
     if (down) return
     down = true
-    report('Redis is unreachable: live events go on through polling until it is back', error)
+    report('Redis is unreachable: live events go on through polling, and rate limits are counted per instance, until it is back', error)
   })
   redis.on('ready', () => {
     if (!down) return

@@ -1,6 +1,7 @@
 import { lexicographicSortSchema, printSchema } from 'graphql'
 import { builder } from './builder.js'
 import './error.js'
+import './rate-limited-error.js'
 import './enums.js'
 import './user.js'
 import './group.js'

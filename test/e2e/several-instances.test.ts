@@ -7,6 +7,7 @@ import { rawSubscribe, type RawSubscriber } from '../support/raw-subscriber.js'
 import { request } from '../support/remote.js'
 import { assertTestRedisReachable, startPrivateRedis, testRedisUrl, uniqueRedisPrefix, type PrivateRedis } from '../support/redis.js'
 import { gql, startTestServer, type TestServer } from '../support/server.js'
+import { openRedis } from '../../src/redis/redis-client.js'
 
 // Instances of the service over one database, hearing each other through Redis. Here they run
 // in one process (each its own server, feed, Redis connections and channels); the tests with
@@ -36,21 +37,22 @@ function idsOf(subscriber: RawSubscriber): string[] {
   return subscriber.results.map((result) => (result.data as { memberLeft: { id: string } }).memberLeft.id)
 }
 
-/** Instances sharing the first one's database and one Redis prefix. */
-async function startInstances(count: number, redis: { url: string; crossInstancePollMs: number }): Promise<TestServer[]> {
-  const prefix = uniqueRedisPrefix()
-  const first = await startTestServer({ redis: { ...redis, prefix } })
-  const others = await Promise.all(
-    Array.from({ length: count - 1 }, () =>
-      startTestServer({ redis: { ...redis, prefix }, database: first.db, authSecret: first.authSecret }),
-    ),
-  )
+/** Instances sharing the first one's database and one Redis prefix, each with its own Redis client. */
+async function startInstances(count: number, redisUrl: string, crossInstancePollMs: number): Promise<TestServer[]> {
+  const redisPrefix = uniqueRedisPrefix()
+  const instance = (more: Partial<Parameters<typeof startTestServer>[0]> = {}) =>
+    startTestServer({ redis: openRedis(redisUrl, () => {}), redisPrefix, crossInstancePollMs, ...more })
+  const first = await instance()
+  const others = await Promise.all(Array.from({ length: count - 1 }, () => instance({ database: first.db, authSecret: first.authSecret })))
   return [first, ...others]
 }
 
 async function stopAll(servers: TestServer[]): Promise<void> {
   // The first owns the database: stop it last.
-  for (const server of [...servers].reverse()) await server?.stop()
+  for (const server of [...servers].reverse()) {
+    await server?.stop()
+    server?.deps.redis?.disconnect()
+  }
 }
 
 describe.runIf(testRedisUrl)('several instances over the shared Redis', { timeout: 60_000 }, () => {
@@ -58,7 +60,7 @@ describe.runIf(testRedisUrl)('several instances over the shared Redis', { timeou
   beforeAll(async () => {
     await assertTestRedisReachable()
     // Polling every minute: only Redis can bring an exit to another instance within the test.
-    servers = await startInstances(3, { url: testRedisUrl!, crossInstancePollMs: 60_000 })
+    servers = await startInstances(3, testRedisUrl!, 60_000)
   }, 60_000)
   afterAll(() => stopAll(servers))
 
@@ -102,7 +104,7 @@ describe.runIf(testRedisUrl)('several instances when Redis goes away and comes b
   let servers: TestServer[] = []
   beforeAll(async () => {
     redis = await startPrivateRedis()
-    servers = await startInstances(2, { url: redis.url, crossInstancePollMs: 300 })
+    servers = await startInstances(2, redis.url, 300)
   }, 60_000)
   afterAll(async () => {
     await stopAll(servers)

@@ -140,6 +140,7 @@ export type SchemaJoinChatRoomMutationVariables = Exact<{
 export type SchemaJoinChatRoomMutation = { joinChatRoom:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'JoinChatRoomPayload', chatRoom: { id: string, membersCount: number }, member: { joinedAt: string, online: boolean, offlineSince: string | null, whitelisted: boolean, user: { uid: string, name: string } } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type SchemaLeaveChatRoomMutationVariables = Exact<{
@@ -150,6 +151,7 @@ export type SchemaLeaveChatRoomMutationVariables = Exact<{
 export type SchemaLeaveChatRoomMutation = { leaveChatRoom:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'LeaveChatRoomPayload', chatRoomId: string, event: { id: string, exitType: ExitType, reason: LeaveReason | null, chatRoomId: string | null, groupGuid: string | null, chatRoom: { id: string, name: string } | null, operator: { uid: string } | null, members: Array<{ uid: string }> } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type SchemaSendChatRoomMessageMutationVariables = Exact<{
@@ -160,6 +162,7 @@ export type SchemaSendChatRoomMessageMutationVariables = Exact<{
 
 export type SchemaSendChatRoomMessageMutation = { sendChatRoomMessage:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'SendChatRoomMessagePayload', sentMessage: { id: string, sentAt: string, text: string, sender: { uid: string } | null }, kickedOut: Array<{ uid: string, name: string }> }
    };
 
@@ -251,6 +254,7 @@ export type JoinChatRoomMutationVariables = Exact<{
 export type JoinChatRoomMutation = { joinChatRoom:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'JoinChatRoomPayload', member: { online: boolean, offlineSince: string | null, user: { uid: string } } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type LeaveChatRoomMutationVariables = Exact<{
@@ -261,6 +265,7 @@ export type LeaveChatRoomMutationVariables = Exact<{
 export type LeaveChatRoomMutation = { leaveChatRoom:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'LeaveChatRoomPayload', chatRoomId: string, event: { id: string, exitType: ExitType, chatRoomId: string | null, members: Array<{ uid: string }>, operator: { uid: string } | null } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type SendChatRoomMessageMutationVariables = Exact<{
@@ -271,6 +276,7 @@ export type SendChatRoomMessageMutationVariables = Exact<{
 
 export type SendChatRoomMessageMutation = { sendChatRoomMessage:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'SendChatRoomMessagePayload', sentMessage: { id: string, text: string, sender: { uid: string } | null }, kickedOut: Array<{ uid: string }> }
    };
 
@@ -447,6 +453,7 @@ export type CreateGroupMutationVariables = Exact<{
 export type CreateGroupMutation = { createGroup:
     | { __typename: 'CreateGroupPayload', group: { guid: string, name: string, type: GroupType, ownerLeavePolicy: OwnerLeavePolicy } }
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type JoinGroupMutationVariables = Exact<{
@@ -458,6 +465,7 @@ export type JoinGroupMutationVariables = Exact<{
 export type JoinGroupMutation = { joinGroup:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'JoinGroupPayload', group: { guid: string }, member: { scope: MemberScope, user: { uid: string } } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type AddMembersMutationVariables = Exact<{
@@ -469,6 +477,7 @@ export type AddMembersMutationVariables = Exact<{
 export type AddMembersMutation = { addMembers:
     | { __typename: 'AddMembersPayload', added: Array<{ scope: MemberScope, user: { uid: string } }> }
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type TransferGroupOwnershipMutationVariables = Exact<{
@@ -479,6 +488,7 @@ export type TransferGroupOwnershipMutationVariables = Exact<{
 
 export type TransferGroupOwnershipMutation = { transferGroupOwnership:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'TransferGroupOwnershipPayload', group: { guid: string } }
    };
 
@@ -490,6 +500,7 @@ export type LeaveGroupMutationVariables = Exact<{
 export type LeaveGroupMutation = { leaveGroup:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'LeaveGroupPayload', message: string, group: { guid: string, dissolvedAt: string | null }, event: { id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type RemoveMembersMutationVariables = Exact<{
@@ -503,6 +514,7 @@ export type RemoveMembersMutationVariables = Exact<{
 
 export type RemoveMembersMutation = { removeMembers:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'RemoveMembersPayload', notMembers: Array<string>, removed: Array<{ uid: string }>, event: { id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string } | null }
    };
 
@@ -515,6 +527,7 @@ export type KickGroupMemberMutationVariables = Exact<{
 export type KickGroupMemberMutation = { kickGroupMember:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'KickGroupMemberPayload', event: { id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type BanGroupMemberMutationVariables = Exact<{
@@ -527,6 +540,7 @@ export type BanGroupMemberMutationVariables = Exact<{
 export type BanGroupMemberMutation = { banGroupMember:
     | { __typename: 'BanGroupMemberPayload', event: { id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string } | null }
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type UnbanGroupMemberMutationVariables = Exact<{
@@ -537,6 +551,7 @@ export type UnbanGroupMemberMutationVariables = Exact<{
 
 export type UnbanGroupMemberMutation = { unbanGroupMember:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'UnbanGroupMemberPayload', group: { guid: string } }
    };
 
@@ -548,6 +563,7 @@ export type LeaveAllGroupsMutationVariables = Exact<{
 export type LeaveAllGroupsMutation = { leaveAllGroups:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
     | { __typename: 'LeaveAllGroupsPayload', events: Array<{ id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string }>, left: Array<{ guid: string }>, skipped: Array<{ guid: string }> }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type DeleteGroupMutationVariables = Exact<{
@@ -558,6 +574,7 @@ export type DeleteGroupMutationVariables = Exact<{
 export type DeleteGroupMutation = { deleteGroup:
     | { __typename: 'DeleteGroupPayload', guid: string, event: { id: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, occurredAt: string } | null }
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type SendGroupMessageMutationVariables = Exact<{
@@ -568,6 +585,7 @@ export type SendGroupMessageMutationVariables = Exact<{
 
 export type SendGroupMessageMutation = { sendGroupMessage:
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'SendGroupMessagePayload', sentMessage: { id: string, text: string, sentAt: string } }
    };
 
@@ -580,6 +598,62 @@ export type CreateForFallbackMutationVariables = Exact<{
 export type CreateForFallbackMutation = { createGroup:
     | { __typename: 'CreateGroupPayload', group: { guid: string, membersCount: number, viewerScope: MemberScope | null, owner: { uid: string } | null, members: { edges: Array<{ node: { scope: MemberScope, user: { uid: string } } } | null> } } }
     | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+   };
+
+type Refusal_DomainError_Fragment = { code: ErrorCode, message: string };
+
+type Refusal_RateLimitedError_Fragment = { retryAfterSeconds: number, code: ErrorCode, message: string };
+
+export type RefusalFragment =
+  | Refusal_DomainError_Fragment
+  | Refusal_RateLimitedError_Fragment
+;
+
+export type LimitedSendGroupMessageMutationVariables = Exact<{
+  guid: string;
+  text: string;
+}>;
+
+
+export type LimitedSendGroupMessageMutation = { sendGroupMessage:
+    | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', retryAfterSeconds: number, code: ErrorCode, message: string }
+    | { __typename: 'SendGroupMessagePayload', sentMessage: { id: string } }
+   };
+
+export type LimitedLeaveGroupMutationVariables = Exact<{
+  guid: string;
+}>;
+
+
+export type LimitedLeaveGroupMutation = { leaveGroup:
+    | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'LeaveGroupPayload', event: { id: string } }
+    | { __typename: 'RateLimitedError', retryAfterSeconds: number, code: ErrorCode, message: string }
+   };
+
+export type LimitedCreateGroupMutationVariables = Exact<{
+  input: CreateGroupInput;
+}>;
+
+
+export type LimitedCreateGroupMutation = { createGroup:
+    | { __typename: 'CreateGroupPayload', group: { guid: string } }
+    | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', retryAfterSeconds: number, code: ErrorCode, message: string }
+   };
+
+export type LimitedAddMembersMutationVariables = Exact<{
+  guid: string;
+  members: Array<MemberInput> | MemberInput;
+}>;
+
+
+export type LimitedAddMembersMutation = { addMembers:
+    | { __typename: 'AddMembersPayload', added: Array<{ user: { uid: string } }> }
+    | { __typename: 'DomainError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', retryAfterSeconds: number, code: ErrorCode, message: string }
    };
 
 export type QueryTypenameQueryVariables = Exact<{ [key: string]: never; }>;
@@ -774,6 +848,7 @@ export type WebhookDeliveriesQuery = { webhookEndpoints: Array<{ id: string, url
 
 export const SchemaChatRoomMemberFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SchemaChatRoomMemberFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ChatRoomMember"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uid"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"joinedAt"}},{"kind":"Field","name":{"kind":"Name","value":"online"}},{"kind":"Field","name":{"kind":"Name","value":"offlineSince"}},{"kind":"Field","name":{"kind":"Name","value":"whitelisted"}}]}}]} as unknown as DocumentNode<SchemaChatRoomMemberFieldsFragment, unknown>;
 export const ExitEventFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ExitEvent"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MemberLeftEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"exitType"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"groupGuid"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]} as unknown as DocumentNode<ExitEventFragment, unknown>;
+export const RefusalFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"Refusal"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RateLimitedError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retryAfterSeconds"}}]}}]}}]} as unknown as DocumentNode<RefusalFragment, unknown>;
 export const SchemaWebhookEndpointFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SchemaWebhookEndpointFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"WebhookEndpoint"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<SchemaWebhookEndpointFieldsFragment, unknown>;
 export const SchemaWebhookDeliveryFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SchemaWebhookDeliveryFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"WebhookDelivery"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"lastStatusCode"}},{"kind":"Field","name":{"kind":"Name","value":"lastError"}},{"kind":"Field","name":{"kind":"Name","value":"nextAttemptAt"}},{"kind":"Field","name":{"kind":"Name","value":"deliveredAt"}},{"kind":"Field","name":{"kind":"Name","value":"event"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"exitType"}}]}}]}}]} as unknown as DocumentNode<SchemaWebhookDeliveryFieldsFragment, unknown>;
 export const DeactivateUserTypenameDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeactivateUserTypename"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"uid"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deactivateUser"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"uid"},"value":{"kind":"Variable","name":{"kind":"Name","value":"uid"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}}]}}]}}]} as unknown as DocumentNode<DeactivateUserTypenameMutation, DeactivateUserTypenameMutationVariables>;
@@ -822,6 +897,10 @@ export const LeaveAllGroupsDocument = {"kind":"Document","definitions":[{"kind":
 export const DeleteGroupDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteGroup"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"guid"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteGroup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"guid"},"value":{"kind":"Variable","name":{"kind":"Name","value":"guid"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DeleteGroupPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"guid"}},{"kind":"Field","name":{"kind":"Name","value":"event"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ExitEvent"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ExitEvent"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MemberLeftEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"exitType"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"groupGuid"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]} as unknown as DocumentNode<DeleteGroupMutation, DeleteGroupMutationVariables>;
 export const SendGroupMessageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SendGroupMessage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"guid"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"text"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sendGroupMessage"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"guid"},"value":{"kind":"Variable","name":{"kind":"Name","value":"guid"}}},{"kind":"Argument","name":{"kind":"Name","value":"text"},"value":{"kind":"Variable","name":{"kind":"Name","value":"text"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SendGroupMessagePayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sentMessage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"text"}},{"kind":"Field","name":{"kind":"Name","value":"sentAt"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<SendGroupMessageMutation, SendGroupMessageMutationVariables>;
 export const CreateForFallbackDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateForFallback"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"guid"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createGroup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"guid"},"value":{"kind":"Variable","name":{"kind":"Name","value":"guid"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"fallback","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"type"},"value":{"kind":"EnumValue","value":"PUBLIC"}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CreateGroupPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"group"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"guid"}},{"kind":"Field","name":{"kind":"Name","value":"membersCount"}},{"kind":"Field","name":{"kind":"Name","value":"viewerScope"}},{"kind":"Field","name":{"kind":"Name","value":"owner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uid"}}]}},{"kind":"Field","name":{"kind":"Name","value":"members"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"scope"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uid"}}]}}]}}]}}]}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<CreateForFallbackMutation, CreateForFallbackMutationVariables>;
+export const LimitedSendGroupMessageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"LimitedSendGroupMessage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"guid"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"text"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sendGroupMessage"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"guid"},"value":{"kind":"Variable","name":{"kind":"Name","value":"guid"}}},{"kind":"Argument","name":{"kind":"Name","value":"text"},"value":{"kind":"Variable","name":{"kind":"Name","value":"text"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SendGroupMessagePayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sentMessage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}},{"kind":"FragmentSpread","name":{"kind":"Name","value":"Refusal"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"Refusal"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RateLimitedError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retryAfterSeconds"}}]}}]}}]} as unknown as DocumentNode<LimitedSendGroupMessageMutation, LimitedSendGroupMessageMutationVariables>;
+export const LimitedLeaveGroupDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"LimitedLeaveGroup"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"guid"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"leaveGroup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"guid"},"value":{"kind":"Variable","name":{"kind":"Name","value":"guid"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LeaveGroupPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"event"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}},{"kind":"FragmentSpread","name":{"kind":"Name","value":"Refusal"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"Refusal"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RateLimitedError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retryAfterSeconds"}}]}}]}}]} as unknown as DocumentNode<LimitedLeaveGroupMutation, LimitedLeaveGroupMutationVariables>;
+export const LimitedCreateGroupDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"LimitedCreateGroup"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateGroupInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createGroup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CreateGroupPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"group"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"guid"}}]}}]}},{"kind":"FragmentSpread","name":{"kind":"Name","value":"Refusal"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"Refusal"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RateLimitedError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retryAfterSeconds"}}]}}]}}]} as unknown as DocumentNode<LimitedCreateGroupMutation, LimitedCreateGroupMutationVariables>;
+export const LimitedAddMembersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"LimitedAddMembers"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"guid"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"members"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"MemberInput"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"addMembers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"guid"},"value":{"kind":"Variable","name":{"kind":"Name","value":"guid"}}},{"kind":"Argument","name":{"kind":"Name","value":"members"},"value":{"kind":"Variable","name":{"kind":"Name","value":"members"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AddMembersPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"added"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uid"}}]}}]}}]}},{"kind":"FragmentSpread","name":{"kind":"Name","value":"Refusal"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"Refusal"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RateLimitedError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retryAfterSeconds"}}]}}]}}]} as unknown as DocumentNode<LimitedAddMembersMutation, LimitedAddMembersMutationVariables>;
 export const QueryTypenameDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"QueryTypename"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}}]}}]} as unknown as DocumentNode<QueryTypenameQuery, QueryTypenameQueryVariables>;
 export const MemberLeftDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"MemberLeft"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"guid"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"memberLeft"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"guid"},"value":{"kind":"Variable","name":{"kind":"Name","value":"guid"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"exitType"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"groupGuid"}},{"kind":"Field","name":{"kind":"Name","value":"members"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uid"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"operator"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uid"}}]}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}}]} as unknown as DocumentNode<MemberLeftSubscription, MemberLeftSubscriptionVariables>;
 export const MemberLeftResumeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"MemberLeftResume"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"guid"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"memberLeft"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"guid"},"value":{"kind":"Variable","name":{"kind":"Name","value":"guid"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"members"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uid"}}]}}]}}]}}]} as unknown as DocumentNode<MemberLeftResumeSubscription, MemberLeftResumeSubscriptionVariables>;

@@ -30,10 +30,12 @@ export function recordingFeed(): RecordingFeed {
  * is started (no dispatcher, no presence heartbeats); webhook hosts on loopback are allowed.
  */
 export function testDeps(db: Database, overrides: Partial<AppDeps> = {}): AppDeps {
+  const defaults = loadConfig({})
   const base = createAppDeps({
     prisma: db.prisma,
     clock: overrides.clock ?? systemClock,
-    webhooks: { ...loadConfig({}).webhooks, allowPrivate: true, serverKey: 'schema-tests-server-key' },
+    webhooks: { ...defaults.webhooks, allowPrivate: true, serverKey: 'schema-tests-server-key' },
+    rateLimits: defaults.rateLimits,
   })
   const idle: AppDeps['webhookDispatcher'] = { start: () => {}, stop: async () => {}, nudge: () => {} }
   const deps: AppDeps = { ...base, memberLeft: recordingFeed() as unknown as AppDeps['memberLeft'], webhookDispatcher: idle, ...overrides }

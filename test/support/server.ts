@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Redis } from 'ioredis'
 import { print, type GraphQLFormattedError } from 'graphql'
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core'
 import { buildApp, type BuildAppOptions, type LiveCounts } from '../../src/app.js'
@@ -9,7 +10,6 @@ import type { Database } from '../../src/db/database.js'
 import { createAppDeps, type AppDepsOptions } from '../../src/deps.js'
 import type { Clock } from '../../src/domain/clock.js'
 import { openTestDatabase } from './database.js'
-import { openRedis } from '../../src/redis/redis-client.js'
 import { openPrivateTestDatabase } from './private-database.js'
 
 export interface TestServer {
@@ -39,15 +39,19 @@ export async function startTestServer(
     privateDatabase?: boolean
     /** Another server's database: a second instance of the service (left open by stop()). */
     database?: Database
-    /** Environment settings (WEBHOOK_…, APP_ID); WEBHOOK_ALLOW_PRIVATE is true unless given. */
+    /** Environment settings (WEBHOOK_…, APP_ID, RATE_LIMIT_…); WEBHOOK_ALLOW_PRIVATE is true unless given. */
     env?: Record<string, string>
     /** Webhook dispatcher timings. */
     webhooks?: Partial<Pick<AppDepsOptions['webhooks'], 'pollMs' | 'perEndpointConcurrency' | 'claimLeaseMs'>>
     /** The server key (AUTH_SECRET); a second instance must share it to open sealed secrets. */
     authSecret?: string
     maxBufferedBytes?: BuildAppOptions['maxBufferedBytes']
-    /** Several instances: events and sign-outs cross them through this Redis (see test/support/redis.ts). */
-    redis?: { url: string; prefix: string; crossInstancePollMs?: number }
+    /** Several instances: a Redis client the test owns (left open by stop()); in process without it. */
+    redis?: Redis
+    /** Prefix of the Redis channels and rate-limit keys: instances that share them share it. Default: one of this server's own. */
+    redisPrefix?: string
+    /** With Redis: how often feeds read anyway (default 1000 ms). */
+    crossInstancePollMs?: number
   } = {},
 ): Promise<TestServer> {
   const db = options.database ?? (options.privateDatabase ? await openPrivateTestDatabase() : await openTestDatabase())
@@ -62,15 +66,16 @@ export async function startTestServer(
     WEBHOOK_ALLOW_PRIVATE: 'true',
     ...options.env,
   })
-  const redis = options.redis ? openRedis(options.redis.url, () => {}) : undefined
+  const redisPrefix = options.redisPrefix ?? `departures-test:${randomBytes(8).toString('hex')}`
   const deps = createAppDeps({
     prisma: db.prisma,
-    redis,
-    redisPrefix: options.redis?.prefix,
-    crossInstancePollMs: options.redis?.crossInstancePollMs,
+    redis: options.redis,
+    redisPrefix,
+    crossInstancePollMs: options.crossInstancePollMs,
     clock: options.clock,
     presence: options.presence,
     webhooks: { ...config.webhooks, serverKey: secret, ...options.webhooks },
+    rateLimits: config.rateLimits,
   })
   const app = await buildApp({
     config,
@@ -90,7 +95,6 @@ export async function startTestServer(
     token: (uid, tokenOptions = {}) => signToken(secret, { sub: uid, ...tokenOptions }),
     stop: async () => {
       await app.stop()
-      redis?.disconnect()
       if (!options.database) await db.close()
     },
   }

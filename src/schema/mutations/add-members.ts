@@ -5,6 +5,7 @@ import { MemberScopeEnum } from '../enums.js'
 import { GroupRef } from '../group.js'
 import { GroupMemberRef } from '../group-member.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const MemberInput = builder.inputType('MemberInput', {
   fields: (t) => ({
@@ -25,7 +26,7 @@ builder.mutationField('addMembers', (t) =>
     type: AddMembersPayload,
     description: 'Owner, ADMIN members or the app admin. Up to 1,000 members a call.',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { guid: t.arg.id({ required: true }), members: t.arg({ type: [MemberInput], required: true }) },
     resolve: (_root, args, ctx) =>
       perform(ctx, (deps, actor) =>

@@ -4,6 +4,7 @@ import { builder } from '../builder.js'
 import { GroupRef } from '../group.js'
 import { MemberLeftEventRef } from '../member-left-event.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const BanGroupMemberPayload = builder.objectRef<{ group: Group; event: MemberLeftEvent | null }>('BanGroupMemberPayload').implement({
   fields: (t) => ({
@@ -26,7 +27,7 @@ builder.mutationField('banGroupMember', (t) =>
     type: BanGroupMemberPayload,
     description: 'Owner, ADMIN, MODERATOR or app admin. Removes the member (BANNED) and keeps the user out until unbanned.',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { guid: t.arg.id({ required: true }), uid: t.arg.id({ required: true }), reason: t.arg.string() },
     resolve: (_root, args, ctx) =>
       perform(ctx, (deps, actor) => banGroupMember(deps, actor, { guid: String(args.guid), uid: String(args.uid), reason: args.reason })),
@@ -37,7 +38,7 @@ builder.mutationField('unbanGroupMember', (t) =>
   t.field({
     type: UnbanGroupMemberPayload,
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { guid: t.arg.id({ required: true }), uid: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) =>
       perform(ctx, (deps, actor) => unbanGroupMember(deps, actor, { guid: String(args.guid), uid: String(args.uid) })),

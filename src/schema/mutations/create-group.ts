@@ -4,6 +4,7 @@ import { builder } from '../builder.js'
 import { GroupTypeEnum, OwnerLeavePolicyEnum } from '../enums.js'
 import { GroupRef } from '../group.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const CreateGroupInput = builder.inputType('CreateGroupInput', {
   fields: (t) => ({
@@ -24,7 +25,7 @@ builder.mutationField('createGroup', (t) =>
     type: CreateGroupPayload,
     description: 'The caller becomes the OWNER.',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { input: t.arg({ type: CreateGroupInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       perform(ctx, (deps, actor) => createGroup(deps, actor, { ...input, guid: String(input.guid) })),

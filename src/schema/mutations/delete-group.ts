@@ -3,6 +3,7 @@ import { deleteGroup } from '../../domain/groups/delete-group.js'
 import { builder } from '../builder.js'
 import { MemberLeftEventRef } from '../member-left-event.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const DeleteGroupPayload = builder.objectRef<{ guid: string; event: MemberLeftEvent }>('DeleteGroupPayload').implement({
   fields: (t) => ({
@@ -16,7 +17,7 @@ builder.mutationField('deleteGroup', (t) =>
     type: DeleteGroupPayload,
     description: 'Owner or app admin: every member exits (DISSOLVED, ADMIN_DELETED).',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { guid: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => perform(ctx, (deps, actor) => deleteGroup(deps, actor, { guid: String(args.guid) })),
   }),

@@ -3,6 +3,7 @@ import { joinChatRoom } from '../../domain/chatrooms/join-chat-room.js'
 import { builder } from '../builder.js'
 import { ChatRoomMemberRef, ChatRoomRef } from '../chat-room.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const JoinChatRoomPayload = builder.objectRef<{ chatRoom: ChatRoom; member: ChatRoomMember }>('JoinChatRoomPayload').implement({
   fields: (t) => ({
@@ -16,7 +17,7 @@ builder.mutationField('joinChatRoom', (t) =>
     type: JoinChatRoomPayload,
     description: 'The caller enters the room; refused (ERR_BANNED) while a ban lasts.',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => perform(ctx, (deps, actor) => joinChatRoom(deps, actor, { id: String(args.id) })),
   }),

@@ -4,6 +4,7 @@ import { builder } from '../builder.js'
 import { GroupRef } from '../group.js'
 import { GroupMemberRef } from '../group-member.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const JoinGroupPayload = builder.objectRef<{ group: Group; member: GroupMember }>('JoinGroupPayload').implement({
   fields: (t) => ({
@@ -17,7 +18,7 @@ builder.mutationField('joinGroup', (t) =>
     type: JoinGroupPayload,
     description: 'Join a PUBLIC group, or a PASSWORD group with its password. PRIVATE groups are joined by being added.',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { guid: t.arg.id({ required: true }), password: t.arg.string() },
     resolve: (_root, args, ctx) =>
       perform(ctx, (deps, actor) => joinGroup(deps, actor, { guid: String(args.guid), password: args.password })),

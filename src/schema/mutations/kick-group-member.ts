@@ -4,6 +4,7 @@ import { builder } from '../builder.js'
 import { GroupRef } from '../group.js'
 import { MemberLeftEventRef } from '../member-left-event.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const KickGroupMemberPayload = builder.objectRef<{ group: Group; event: MemberLeftEvent }>('KickGroupMemberPayload').implement({
   fields: (t) => ({
@@ -17,7 +18,7 @@ builder.mutationField('kickGroupMember', (t) =>
     type: KickGroupMemberPayload,
     description: 'Removes one member of a lower scope than the caller\'s (the app admin: anyone).',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { guid: t.arg.id({ required: true }), uid: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) =>
       perform(ctx, (deps, actor) => kickGroupMember(deps, actor, { guid: String(args.guid), uid: String(args.uid) })),

@@ -3,6 +3,7 @@ import { builder } from '../builder.js'
 import { GroupRef } from '../group.js'
 import { MemberLeftEventRef } from '../member-left-event.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const LeaveAllGroupsPayload = builder.objectRef<LeaveAllGroupsResult>('LeaveAllGroupsPayload').implement({
   fields: (t) => ({
@@ -17,7 +18,7 @@ builder.mutationField('leaveAllGroups', (t) =>
     type: LeaveAllGroupsPayload,
     description: "Leave every group; uid other than the caller's needs the app admin.",
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { uid: t.arg.id() },
     resolve: (_root, args, ctx) =>
       perform(ctx, (deps, actor) => leaveAllGroups(deps, actor, { uid: args.uid == null ? null : String(args.uid) })),

@@ -3,6 +3,7 @@ import { leaveChatRoom } from '../../domain/chatrooms/leave-chat-room.js'
 import { builder } from '../builder.js'
 import { MemberLeftEventRef } from '../member-left-event.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const LeaveChatRoomPayload = builder.objectRef<{ chatRoomId: string; event: MemberLeftEvent }>('LeaveChatRoomPayload').implement({
   fields: (t) => ({
@@ -16,7 +17,7 @@ builder.mutationField('leaveChatRoom', (t) =>
     type: LeaveChatRoomPayload,
     description: 'The caller leaves the room (QUIT).',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => perform(ctx, (deps, actor) => leaveChatRoom(deps, actor, { id: String(args.id) })),
   }),

@@ -3,6 +3,7 @@ import { builder } from '../builder.js'
 import { GroupRef } from '../group.js'
 import { MemberLeftEventRef } from '../member-left-event.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const LeaveGroupPayload = builder.objectRef<LeaveGroupResult>('LeaveGroupPayload').implement({
   fields: (t) => ({
@@ -18,7 +19,7 @@ builder.mutationField('leaveGroup', (t) =>
     description:
       'The caller leaves. The owner of a TRANSFER_REQUIRED group must transfer ownership first; the owner of a DISSOLVE group dissolves it.',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { guid: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => perform(ctx, (deps, actor) => leaveGroup(deps, actor, { guid: String(args.guid) })),
   }),

@@ -5,6 +5,7 @@ import { GroupRef } from '../group.js'
 import { MemberLeftEventRef } from '../member-left-event.js'
 import { perform } from '../perform.js'
 import { UserRef } from '../user.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const RemoveMembersPayload = builder.objectRef<RemoveMembersResult>('RemoveMembersPayload').implement({
   fields: (t) => ({
@@ -21,7 +22,7 @@ builder.mutationField('removeMembers', (t) =>
     description:
       'Batch removal (Sendbird leave with user_ids / should_leave_all). removeAll removes every member but the owner. Up to 1,000 uids a call; every member named must have a scope lower than the caller\'s, or nobody is removed.',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: {
       guid: t.arg.id({ required: true }),
       uids: t.arg.idList(),

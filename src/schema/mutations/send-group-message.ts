@@ -3,6 +3,7 @@ import { sendGroupMessage } from '../../domain/groups/send-group-message.js'
 import { builder } from '../builder.js'
 import { TextMessageRef } from '../message.js'
 import { perform } from '../perform.js'
+import { RateLimitedError } from '../../domain/errors.js'
 
 const SendGroupMessagePayload = builder.objectRef<{ sentMessage: Message }>('SendGroupMessagePayload').implement({
   fields: (t) => ({ sentMessage: t.field({ type: TextMessageRef, resolve: (p) => p.sentMessage }) }),
@@ -13,7 +14,7 @@ builder.mutationField('sendGroupMessage', (t) =>
     type: SendGroupMessagePayload,
     description: 'Members only; text of 1–4,000 characters.',
     authScopes: { authenticated: true },
-    errors: {},
+    errors: { types: [RateLimitedError] },
     args: { guid: t.arg.id({ required: true }), text: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) =>
       perform(ctx, (deps, actor) => sendGroupMessage(deps, actor, { guid: String(args.guid), text: args.text })),
