@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql'
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql'
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Config } from './config.js'
@@ -11,8 +11,10 @@ import { schema } from './schema/index.js'
 import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
 import { SharedSubscriptions, type SharedSubscriptionArgs, type SharedSubscriptionCounts } from './websocket/shared-subscriptions.js'
 import { defaultMaxBufferedBytes, sinkOf } from './websocket/socket-sink.js'
-import { serveGraphqlWs } from './websocket/graphql-ws-server.js'
+import { connectionLog, operationLog, serveGraphqlWs } from './websocket/graphql-ws-server.js'
 import { offlineGraphiQL } from './graphiql/offline-graphiql.js'
+import { noteOnRequest, scopedLogger, withLogScope, yogaLogger, type Logger } from './operations/logger.js'
+import { beginHttpRequest, useOperationOnRequestLog } from './operations/http-log.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
@@ -64,13 +66,17 @@ interface TransportContext {
  */
 interface EnvelopedExecutionArgs extends SharedSubscriptionArgs {
   envelopedExecute: Enveloped['execute']
+  /** The operation's logger: what it logs carries its connection and operation ids. */
+  log: Logger
 }
 type Enveloped = ReturnType<YogaServerInstance<TransportContext, GraphQLContext>['getEnveloped']>
 
 export async function buildApp({ config, deps, authSecret, timings = {}, maxBufferedBytes }: BuildAppOptions): Promise<App> {
+  const log = deps.logger
   const offlineSweeper = new OfflineKickoutSweeper(deps, {
     intervalMs: timings.offlineSweepMs,
     publish: (events) => deps.announceExits(events),
+    log,
   })
   const tokens = new TokenVerifier(authSecret)
 
@@ -81,8 +87,12 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     context: async (initial) => {
       if (initial.transport === 'ws') return { viewer: await resolveViewer(deps.connectLookups, tokens, initial.wsAuthorization), deps }
       const authorization = initial.request.headers.get('authorization') ?? undefined
-      return { viewer: await resolveViewer(deps.users, tokens, authorization), deps }
+      const viewer = await resolveViewer(deps.users, tokens, authorization)
+      if (viewer) noteOnRequest({ uid: viewer.uid ?? undefined, admin: viewer.isAppAdmin || undefined })
+      return { viewer, deps }
     },
+    logging: yogaLogger(log),
+    plugins: [useOperationOnRequestLog()],
     // Yoga masks unexpected errors ("Unexpected error.") and logs them; isDev would put their
     // message and stack into responses whenever NODE_ENV=development.
     maskedErrors: { isDev: false },
@@ -98,7 +108,11 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
 
   const sharedSubscriptions = new SharedSubscriptions({
     maxBufferedBytes: maxBufferedBytes ?? defaultMaxBufferedBytes,
-    maskError: (error) => maskError(error, 'Unexpected error.', false) as GraphQLError,
+    maskError: (error) => {
+      const masked = maskError(error, 'Unexpected error.', false) as GraphQLError
+      if (masked !== error) scopedLogger(log).error({ err: error }, 'unexpected error in a subscription (masked in the response)')
+      return masked
+    },
   })
 
   let address: AddressInfo | undefined
@@ -111,22 +125,33 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     res.once('finish', () => {
       if (stopping) setImmediate(() => server.closeIdleConnections())
     })
-    if (isHealthCheck(req)) {
+    const path = pathnameOf(req)
+    const scope = beginHttpRequest(log, req, res, { path, probe: probePaths.has(path) })
+    if (path === healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : 'ok')
       return
     }
-    void yoga(req, res)
+    void withLogScope(scope, () => yoga(req, res))
   })
 
   const webSockets = new WebSocketServer({ server, path: graphqlPath })
   const graphqlWs = serveGraphqlWs<Record<string, unknown> | undefined>(
     {
-      execute: (args) => (args as EnvelopedExecutionArgs).envelopedExecute(args),
-      subscribe: (args) => sharedSubscriptions.subscribe(args as EnvelopedExecutionArgs),
+      execute: (args) => {
+        const enveloped = args as EnvelopedExecutionArgs
+        return withLogScope({ log: enveloped.log }, () => enveloped.envelopedExecute(args))
+      },
+      subscribe: (args) => {
+        const enveloped = args as EnvelopedExecutionArgs
+        return withLogScope({ log: enveloped.log }, () => sharedSubscriptions.subscribe(enveloped))
+      },
       onConnect: async (ctx) => {
         // Returning false closes the socket with 4403 Forbidden, as the contract asks for a bad token.
         try {
           const viewer = await resolveViewer(deps.connectLookups, tokens, authorizationParam(ctx.connectionParams))
+          if (log.isLevelEnabled('info')) {
+            connectionLog(log, ctx.extra).info({ uid: viewer?.uid ?? undefined, admin: viewer?.isAppAdmin || undefined }, 'WebSocket connection accepted')
+          }
           if (viewer?.uid) {
             const socket = ctx.extra.socket
             const forget = deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden'))
@@ -137,7 +162,10 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           }
           return true
         } catch (error) {
-          if (isUnauthenticated(error)) return false
+          if (isUnauthenticated(error)) {
+            connectionLog(log, ctx.extra).info('WebSocket connection refused: bad token (4403)')
+            return false
+          }
           throw error
         }
       },
@@ -149,23 +177,34 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           wsAuthorization: authorizationParam(ctx.connectionParams),
         }
         const enveloped = yoga.getEnveloped(initialContext)
+        const opLog = operationLog(log, ctx.extra, id)
+        const refused = (errors: readonly GraphQLError[]) => {
+          opLog.info({ errors: errors.length }, 'WebSocket operation refused')
+          return errors
+        }
         let document: DocumentNode
         try {
           document = enveloped.parse(payload.query)
         } catch (error) {
-          if (error instanceof GraphQLError) return [error]
+          if (error instanceof GraphQLError) return refused([error])
           throw error
         }
         const validationErrors = enveloped.validate(enveloped.schema, document)
-        if (validationErrors.length > 0) return validationErrors
+        if (validationErrors.length > 0) return refused(validationErrors)
         let contextValue: GraphQLContext
         try {
           contextValue = (await enveloped.contextFactory()) as GraphQLContext
         } catch (error) {
-          if (isUnauthenticated(error)) return [new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })]
-          yoga.logger.error('could not build the context of a WebSocket operation', error)
+          if (isUnauthenticated(error)) return refused([new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })])
+          opLog.error({ err: error }, 'could not build the context of a WebSocket operation')
           return [maskError(error, 'Unexpected error.', false) as GraphQLError]
         }
+        const viewer = contextValue.viewer
+        const operation = getOperationAST(document, payload.operationName)
+        opLog.info(
+          { operation: operation?.operation, operationName: operation?.name?.value, uid: viewer?.uid ?? undefined, admin: viewer?.isAppAdmin || undefined },
+          'WebSocket operation started',
+        )
         const args: EnvelopedExecutionArgs = {
           schema: enveloped.schema,
           document,
@@ -177,17 +216,27 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           operationId: id,
           sink: sinkOf(ctx.extra.socket),
           viewer: contextValue.viewer,
+          log: opLog,
         }
         return args
+      },
+      onComplete: (ctx, id) => {
+        if (log.isLevelEnabled('info')) operationLog(log, ctx.extra, id).info('WebSocket operation completed')
       },
     },
     webSockets,
     timings.webSocketKeepAliveMs ?? webSocketKeepAliveMs,
-    (message, error) => yoga.logger.error(message, error),
+    log,
   )
 
   function logPresenceError(error: unknown): void {
-    yoga.logger.error('could not record a closed connection', error)
+    log.error({ err: error }, 'could not record a closed connection')
+  }
+
+  function liveCounts(): LiveCounts {
+    let bufferedBytes = 0
+    for (const socket of webSockets.clients) bufferedBytes += socket.bufferedAmount
+    return { connections: webSockets.clients.size, bufferedBytes, ...sharedSubscriptions.counts }
   }
 
   function urlFor(protocol: 'http' | 'ws'): string {
@@ -219,11 +268,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     get wsUrl() {
       return urlFor('ws')
     },
-    liveCounts: () => {
-      let bufferedBytes = 0
-      for (const socket of webSockets.clients) bufferedBytes += socket.bufferedAmount
-      return { connections: webSockets.clients.size, bufferedBytes, ...sharedSubscriptions.counts }
-    },
+    liveCounts,
     start: async () => {
       await deps.presence.start()
       if (timings.offlineSweepMs !== 0) offlineSweeper.start()
@@ -241,8 +286,16 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
   }
 }
 
-function isHealthCheck(req: IncomingMessage): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && new URL(req.url ?? '/', 'http://localhost').pathname === '/healthz'
+const healthPath = '/healthz'
+/** Polled by load balancers: their request lines are logged at debug. */
+const probePaths = new Set([healthPath, '/readyz'])
+
+function pathnameOf(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').pathname
+  } catch {
+    return '(unparsable)'
+  }
 }
 
 /** `connection_init`'s `authorization` (or `Authorization`); a non-string is kept so that it fails as a bad token. */

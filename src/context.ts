@@ -6,6 +6,7 @@ import type { MemberLeftFeed } from './events/member-left-feed.js'
 import type { LiveSessions } from './auth/live-sessions.js'
 import type { Presence } from './presence/presence.js'
 import type { MembershipLookup } from './domain/exits/member-left-visibility.js'
+import type { Logger } from './operations/logger.js'
 
 /** Reads a user row for an incoming token (batched across connections; see TurnBatchedLookups). */
 export interface UserLookup {
@@ -23,6 +24,8 @@ export interface AppDeps extends WebhookEndpointDeps {
   connectLookups: UserLookup & MembershipLookup
   memberships: MembershipLookup
   webhookDispatcher: Pick<WebhookDispatcher, 'start' | 'stop' | 'nudge'>
+  /** The service's log (JSON lines); requests and operations log through child loggers of it. */
+  logger: Logger
   /** After commit: live subscribers and the webhook dispatcher learn of the exits. */
   announceExits(events: MemberLeftEvent[]): void
 }

@@ -1,6 +1,7 @@
 import type { MemberLeftEvent, Prisma } from '../generated/prisma/client.js'
 import { EXIT_LOG_START, isAfter, laterOf, positionOf, type ExitLog, type ExitLogPosition } from '../domain/exits/exit-log.js'
 import { InProcessNotifier, type Notifier } from './notifier.js'
+import { fallbackLogger, type Logger } from '../operations/logger.js'
 
 /** What a subscriber wants done with one event. */
 export type FeedDecision = 'deliver' | 'deliver-and-complete' | 'skip'
@@ -35,6 +36,8 @@ export interface MemberLeftFeedOptions {
    */
   horizonRetryMs?: number
   onError?: (error: unknown) => void
+  /** Where failures are logged when there is no onError. */
+  log?: Logger
 }
 
 /**
@@ -100,7 +103,7 @@ export class MemberLeftFeed {
       this.notifier.publish(latest)
     } catch (error) {
       // The exits are committed whatever happens here; polling or the next publish catches up.
-      ;(this.options.onError ?? defaultOnError)(error)
+      this.reportError(error)
     }
   }
 
@@ -218,7 +221,7 @@ export class MemberLeftFeed {
       this.awaitHorizon()
     } catch (error) {
       this.pending = 'unknown'
-      ;(this.options.onError ?? defaultOnError)(error)
+      this.reportError(error)
       if (!this.closed && !this.retryTimer) {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null
@@ -253,6 +256,11 @@ export class MemberLeftFeed {
     this.horizonDelayMs = Math.min(this.horizonDelayMs * 2, 100)
   }
 
+  private reportError(error: unknown): void {
+    if (this.options.onError) this.options.onError(error)
+    else (this.options.log ?? fallbackLogger()).error({ err: error }, 'member-left feed: notification or catch-up read failed (retried on the next prompt)')
+  }
+
   private async readToEnd(): Promise<void> {
     for (;;) {
       const below = await this.log.horizon()
@@ -267,9 +275,6 @@ export class MemberLeftFeed {
       if (rows.length < this.pageSize) return
     }
   }
-}
-function defaultOnError(error: unknown): void {
-  console.error('member-left feed: notification or catch-up read failed (retried on the next prompt)', error)
 }
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true }

@@ -4,6 +4,7 @@ import { postWebhook, type WebhookRequest, type WebhookResponse } from './http-s
 import { callbackUrl, memberExitCallback } from './member-exit-callback.js'
 import type { SecretBox } from './secret-box.js'
 import { webhookHeaders } from './signing.js'
+import { fallbackLogger, type Logger } from '../operations/logger.js'
 
 export interface WebhookDispatcherOptions {
   prisma: PrismaClient
@@ -23,6 +24,8 @@ export interface WebhookDispatcherOptions {
   /** Replaces the HTTP POST (benchmarks); defaults to postWebhook. */
   post?: (request: WebhookRequest) => Promise<WebhookResponse>
   onError?: (error: unknown) => void
+  /** Where failures are logged when there is no onError. */
+  log?: Logger
 }
 
 /** A claimed delivery with what sending it needs, read by the claim itself. */
@@ -77,7 +80,7 @@ export class WebhookDispatcher {
     this.pollMs = options.pollMs ?? 1000
     this.perEndpoint = options.perEndpointConcurrency ?? 8
     this.claimLeaseMs = options.claimLeaseMs ?? options.timeoutMs + 30_000
-    this.onError = options.onError ?? ((error) => console.error('webhook dispatch failed', error))
+    this.onError = options.onError ?? ((error) => (options.log ?? fallbackLogger()).error({ err: error }, 'webhook dispatch failed'))
     this.post = options.post ?? ((request) => postWebhook(request, { timeoutMs: options.timeoutMs, allowPrivate: options.allowPrivate }))
   }
 
