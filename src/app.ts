@@ -15,6 +15,7 @@ import { connectionLog, operationLog, serveGraphqlWs } from './websocket/graphql
 import { offlineGraphiQL } from './graphiql/offline-graphiql.js'
 import { noteOnRequest, scopedLogger, withLogScope, yogaLogger, type Logger } from './operations/logger.js'
 import { beginHttpRequest, useOperationOnRequestLog } from './operations/http-log.js'
+import { metricsEndpoint, metricsPath } from './operations/metrics-endpoint.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
@@ -34,7 +35,7 @@ export interface LiveCounts extends SharedSubscriptionCounts {
 }
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'port' | 'host' | 'production'>
+  config: Pick<Config, 'port' | 'host' | 'production' | 'metricsToken'>
   deps: AppDeps
   authSecret: string
   /** Shorter timers for tests; offlineSweepMs 0 turns the realtime kick-out sweeper off. */
@@ -113,7 +114,12 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
       if (masked !== error) scopedLogger(log).error({ err: error }, 'unexpected error in a subscription (masked in the response)')
       return masked
     },
+    onFrameWritten: (event) => {
+      // Live events only: a replayed one's age is how long its subscriber was away.
+      if (deps.memberLeft.isLive(event)) deps.metrics.observeDelivery((event as { occurredAt: Date }).occurredAt)
+    },
   })
+  const serveMetrics = metricsEndpoint(deps.metrics, config.metricsToken, log)
 
   let address: AddressInfo | undefined
   let stopping = false
@@ -129,6 +135,10 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     const scope = beginHttpRequest(log, req, res, { path, probe: probePaths.has(path) })
     if (path === healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : 'ok')
+      return
+    }
+    if (path === metricsPath) {
+      void serveMetrics(req, res)
       return
     }
     void withLogScope(scope, () => yoga(req, res))
@@ -228,6 +238,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     timings.webSocketKeepAliveMs ?? webSocketKeepAliveMs,
     log,
   )
+  deps.metrics.readLiveCountsFrom(liveCounts)
 
   function logPresenceError(error: unknown): void {
     log.error({ err: error }, 'could not record a closed connection')
@@ -287,8 +298,8 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
 }
 
 const healthPath = '/healthz'
-/** Polled by load balancers: their request lines are logged at debug. */
-const probePaths = new Set([healthPath, '/readyz'])
+/** Polled by load balancers and Prometheus: their request lines are logged at debug. */
+const probePaths = new Set([healthPath, '/readyz', metricsPath])
 
 function pathnameOf(req: IncomingMessage): string {
   try {

@@ -7,6 +7,7 @@ import type { LiveSessions } from './auth/live-sessions.js'
 import type { Presence } from './presence/presence.js'
 import type { MembershipLookup } from './domain/exits/member-left-visibility.js'
 import type { Logger } from './operations/logger.js'
+import type { AppMetrics } from './operations/metrics.js'
 
 /** Reads a user row for an incoming token (batched across connections; see TurnBatchedLookups). */
 export interface UserLookup {
@@ -26,6 +27,8 @@ export interface AppDeps extends WebhookEndpointDeps {
   webhookDispatcher: Pick<WebhookDispatcher, 'start' | 'stop' | 'nudge'>
   /** The service's log (JSON lines); requests and operations log through child loggers of it. */
   logger: Logger
+  /** This instance's /metrics. */
+  metrics: AppMetrics
   /** After commit: live subscribers and the webhook dispatcher learn of the exits. */
   announceExits(events: MemberLeftEvent[]): void
 }

@@ -13,7 +13,9 @@ import { TurnBatchedLookups } from './db/turn-batched-lookups.js'
 import { SecretBox } from './webhooks/secret-box.js'
 import { generateWebhookSecret } from './webhooks/signing.js'
 import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/webhook-dispatcher.js'
+import { countWebhookDeliveries } from './webhooks/delivery-counts.js'
 import { fallbackLogger, type Logger } from './operations/logger.js'
+import { AppMetrics } from './operations/metrics.js'
 
 export interface AppDepsOptions {
   prisma: PrismaClient
@@ -42,6 +44,7 @@ export function createAppDeps({ prisma, clock = systemClock, presence, webhooks,
     log: logger,
     ...webhooks,
   })
+  const metrics = new AppMetrics({ webhookDeliveryCounts: () => countWebhookDeliveries(prisma), log: logger })
   const connectLookups = new TurnBatchedLookups(prisma, { spacingMs: connectBatchSpacingMs })
   return {
     prisma,
@@ -56,8 +59,10 @@ export function createAppDeps({ prisma, clock = systemClock, presence, webhooks,
     checkWebhookHost: (hostname) => assertAllowedHost(hostname, webhooks.allowPrivate),
     webhookDispatcher,
     logger,
+    metrics,
     announceExits: (events) => {
       if (events.length === 0) return
+      metrics.countExits(events)
       memberLeft.publish(events)
       if (events.some(wroteWebhookDeliveries)) webhookDispatcher.nudge()
     },

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       database: db.kind === 'pglite' ? describePglite(config) : 'PostgreSQL',
       tokens: describeSecret(secret),
       tokenCommand: 'npm run token -- <uid> [--admin], then send "Authorization: Bearer <token>"',
+      metrics: config.metricsToken ? 'GET /metrics with "Authorization: Bearer <METRICS_TOKEN>"' : 'GET /metrics',
     },
     'Departures is listening (GraphiQL and GraphQL over HTTP: url; graphql-ws: wsUrl)',
   )

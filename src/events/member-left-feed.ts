@@ -76,6 +76,8 @@ export class MemberLeftFeed {
   private closed = false
   private readonly subscribers = new Set<FeedSubscription>()
   private registrations = 0
+  /** Rows this feed read as they committed and handed out (as opposed to rows a replay read). */
+  private readonly liveRows = new WeakSet<MemberLeftEvent>()
 
   constructor(
     readonly log: ExitLog,
@@ -150,6 +152,14 @@ export class MemberLeftFeed {
     for (const subscription of [...this.subscribers]) subscription.end()
     await this.inFlight
     if (this.ownsNotifier) await this.notifier.close()
+  }
+
+  /**
+   * Whether this event object came live from the feed rather than from a subscriber's replay
+   * of stored events: how long a replayed event took to arrive is how long its client was away.
+   */
+  isLive(event: unknown): boolean {
+    return typeof event === 'object' && event !== null && this.liveRows.has(event as MemberLeftEvent)
   }
 
   get isClosed(): boolean {
@@ -270,6 +280,7 @@ export class MemberLeftFeed {
         const position = positionOf(row)
         if (!isAfter(position, this.lastDispatched!)) continue
         this.lastDispatched = position
+        this.liveRows.add(row)
         for (const subscription of this.subscribers) subscription.push(row)
       }
       if (rows.length < this.pageSize) return
