@@ -25,7 +25,11 @@ export interface App {
   /** What the WebSockets hold now: connections, bytes not yet written, subscriptions and their cohorts. */
   liveCounts(): LiveCounts
   start(): Promise<void>
-  /** Refuses new connections, lets in-flight HTTP requests finish, completes WebSocket operations. */
+  /**
+   * Refuses new connections, closes WebSockets with 1001, lets in-flight HTTP requests finish
+   * and releases the webhook claims still held, cutting what is left at the drain deadline
+   * (derived from config.shutdownTimeoutMs, see drainMsFor).
+   */
   stop(): Promise<void>
 }
 
@@ -35,7 +39,7 @@ export interface LiveCounts extends SharedSubscriptionCounts {
 }
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'port' | 'host' | 'production' | 'metricsToken'>
+  config: Pick<Config, 'port' | 'host' | 'production' | 'metricsToken' | 'shutdownTimeoutMs'>
   deps: AppDeps
   authSecret: string
   /** Shorter timers for tests; offlineSweepMs 0 turns the realtime kick-out sweeper off. */
@@ -48,9 +52,15 @@ const graphqlPath = '/graphql'
 // A dead peer must be noticed within 30 s: graphql-ws pings every interval and terminates a
 // socket whose pong has not come back by the next one, so at most two intervals (24 s).
 export const webSocketKeepAliveMs = 12_000
-// After this, stop() cuts the connections that are still open (a stuck request, a client
-// that never answers the WebSocket close handshake).
-const shutdownGraceMs = 10_000
+
+/**
+ * How long stop() lets open work finish before it cuts it (a stuck request, a client that never
+ * answers the WebSocket close handshake, a receiver that does not answer a webhook): the
+ * shutdown timeout less what closing the rest (presence, the database) may take.
+ */
+export function drainMsFor(shutdownTimeoutMs: number): number {
+  return shutdownTimeoutMs - Math.min(2_000, Math.round(shutdownTimeoutMs / 4))
+}
 
 /**
  * What each transport hands Yoga's context function. HTTP: Yoga's `request`. graphql-ws: the
@@ -258,15 +268,24 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
 
   async function stopServing(): Promise<void> {
     stopping = true
+    const deadline = Date.now() + drainMsFor(config.shutdownTimeoutMs)
     const httpClosed = server.listening
       ? new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
       : Promise.resolve()
     server.closeIdleConnections()
+    // Stops claiming now; sends still unanswered at the deadline are cut and given back.
+    const dispatcherStopped = deps.webhookDispatcher.stop({ deadline })
     // Closes every socket with 1001 Going Away; graphql-ws then completes their operations.
-    await withDeadline(Promise.resolve(graphqlWs.dispose()), shutdownGraceMs, () => terminateAll(webSockets.clients))
-    await withDeadline(httpClosed, shutdownGraceMs, () => server.closeAllConnections())
+    await withDeadline(Promise.resolve(graphqlWs.dispose()), deadline, () => {
+      log.warn({ sockets: webSockets.clients.size }, 'stopping: cutting the WebSockets that did not close in time')
+      terminateAll(webSockets.clients)
+    })
+    await withDeadline(httpClosed, deadline, () => {
+      log.warn('stopping: cutting the HTTP requests still in flight')
+      server.closeAllConnections()
+    })
+    await dispatcherStopped
     await offlineSweeper.stop()
-    await deps.webhookDispatcher.stop()
     await deps.presence.stop()
     await yoga.dispose()
     await deps.memberLeft.close()
@@ -320,14 +339,15 @@ function terminateAll(sockets: Set<WebSocket>): void {
   for (const socket of sockets) socket.terminate()
 }
 
-async function withDeadline(work: Promise<unknown>, ms: number, onDeadline: () => void): Promise<void> {
+/** Waits for `work`; at `deadline` (epoch ms) calls onDeadline, which must make it end. */
+async function withDeadline(work: Promise<unknown>, deadline: number, onDeadline: () => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), ms)
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now()))
     timer.unref()
   })
   try {
-    if ((await Promise.race([work.then(() => 'done' as const), deadline])) === 'late') {
+    if ((await Promise.race([work.then(() => 'done' as const), late])) === 'late') {
       onDeadline()
       await work
     }

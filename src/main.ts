@@ -7,6 +7,9 @@ import { createAppDeps } from './deps.js'
 import { buildApp, type App } from './app.js'
 import { createLogger, type Logger } from './operations/logger.js'
 
+// The process must be gone by SHUTDOWN_TIMEOUT_MS; exiting itself takes a moment.
+const exitMarginMs = 100
+
 async function main(): Promise<void> {
   let config: Config
   try {
@@ -22,7 +25,7 @@ async function main(): Promise<void> {
 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   let app: App | undefined
-  installShutdown(() => app, db, log)
+  installShutdown(() => app, db, log, config.shutdownTimeoutMs)
 
   const applied = await db.migrate()
   if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations')
@@ -64,7 +67,12 @@ function describeSecret(secret: AuthSecret): string {
   }
 }
 
-function installShutdown(currentApp: () => App | undefined, db: Database, log: Logger): void {
+/**
+ * SIGTERM or SIGINT: stop() drains (see App.stop), then the database closes and the process
+ * exits 0. Whatever is still open at SHUTDOWN_TIMEOUT_MS is cut: the process exits 0 anyway,
+ * since stopping was asked for and done. A second signal exits at once with 1.
+ */
+function installShutdown(currentApp: () => App | undefined, db: Database, log: Logger, timeoutMs: number): void {
   let shuttingDown = false
   const onSignal = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
@@ -72,7 +80,11 @@ function installShutdown(currentApp: () => App | undefined, db: Database, log: L
       process.exit(1)
     }
     shuttingDown = true
-    log.info({ signal }, 'stopping (send the signal again to exit at once)')
+    log.info({ signal, timeoutMs }, 'stopping (send the signal again to exit at once)')
+    setTimeout(() => {
+      log.warn({ timeoutMs }, 'still stopping at SHUTDOWN_TIMEOUT_MS: exiting, cutting what is left')
+      process.exit(0)
+    }, Math.max(0, timeoutMs - exitMarginMs)).unref()
     void (async () => {
       try {
         await currentApp()?.stop()
