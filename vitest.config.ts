@@ -10,8 +10,11 @@ const graphqlEntry = createRequire(import.meta.url).resolve('graphql')
 // PostgreSQL when TEST_DATABASE_URL is set (a throwaway database is created per run).
 const onDatabase = ['test/domain/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/schema/**/*.test.ts']
 
+// test/process: the real server as a child process (on an in-memory PGlite of its own), for
+// what only a process shows: its stdout, signals and exit code. Run once, like the unit tests.
 const projects = [
   { extends: true as const, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+  { extends: true as const, test: { name: 'process', include: ['test/process/**/*.test.ts'] } },
   { extends: true as const, test: { name: 'pglite', include: onDatabase, env: { DEPARTURES_TEST_DB: 'pglite' } } },
 ]
 if (process.env.TEST_DATABASE_URL) {

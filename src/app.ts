@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql'
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql'
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Config } from './config.js'
@@ -11,9 +11,12 @@ import { schema } from './schema/index.js'
 import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
 import { SharedSubscriptions, type SharedSubscriptionArgs, type SharedSubscriptionCounts } from './websocket/shared-subscriptions.js'
 import { defaultMaxBufferedBytes, sinkOf } from './websocket/socket-sink.js'
-import { serveGraphqlWs } from './websocket/graphql-ws-server.js'
+import { connectionLog, operationLog, serveGraphqlWs } from './websocket/graphql-ws-server.js'
 import { offlineGraphiQL } from './graphiql/offline-graphiql.js'
 import { readinessCheck } from './operations/readiness.js'
+import { noteOnRequest, scopedLogger, withLogScope, yogaLogger, type Logger } from './operations/logger.js'
+import { beginHttpRequest, useOperationOnRequestLog } from './operations/http-log.js'
+import { metricsEndpoint, metricsPath } from './operations/metrics-endpoint.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
@@ -23,7 +26,11 @@ export interface App {
   /** What the WebSockets hold now: connections, bytes not yet written, subscriptions and their cohorts. */
   liveCounts(): LiveCounts
   start(): Promise<void>
-  /** Refuses new connections, lets in-flight HTTP requests finish, completes WebSocket operations. */
+  /**
+   * Refuses new connections, closes WebSockets with 1001, lets in-flight HTTP requests finish
+   * and releases the webhook claims still held, cutting what is left at the drain deadline
+   * (derived from config.shutdownTimeoutMs, see drainMsFor).
+   */
   stop(): Promise<void>
 }
 
@@ -33,7 +40,7 @@ export interface LiveCounts extends SharedSubscriptionCounts {
 }
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'port' | 'host' | 'production'>
+  config: Pick<Config, 'port' | 'host' | 'production' | 'metricsToken' | 'shutdownTimeoutMs'>
   deps: AppDeps
   authSecret: string
   /** Shorter timers for tests; offlineSweepMs 0 turns the realtime kick-out sweeper off. */
@@ -46,9 +53,15 @@ const graphqlPath = '/graphql'
 // A dead peer must be noticed within 30 s: graphql-ws pings every interval and terminates a
 // socket whose pong has not come back by the next one, so at most two intervals (24 s).
 export const webSocketKeepAliveMs = 12_000
-// After this, stop() cuts the connections that are still open (a stuck request, a client
-// that never answers the WebSocket close handshake).
-const shutdownGraceMs = 10_000
+
+/**
+ * How long stop() lets open work finish before it cuts it (a stuck request, a client that never
+ * answers the WebSocket close handshake, a receiver that does not answer a webhook): the
+ * shutdown timeout less what closing the rest (presence, the database) may take.
+ */
+export function drainMsFor(shutdownTimeoutMs: number): number {
+  return shutdownTimeoutMs - Math.min(2_000, Math.round(shutdownTimeoutMs / 4))
+}
 
 /**
  * What each transport hands Yoga's context function. HTTP: Yoga's `request`. graphql-ws: the
@@ -65,13 +78,17 @@ interface TransportContext {
  */
 interface EnvelopedExecutionArgs extends SharedSubscriptionArgs {
   envelopedExecute: Enveloped['execute']
+  /** The operation's logger: what it logs carries its connection and operation ids. */
+  log: Logger
 }
 type Enveloped = ReturnType<YogaServerInstance<TransportContext, GraphQLContext>['getEnveloped']>
 
 export async function buildApp({ config, deps, authSecret, timings = {}, maxBufferedBytes }: BuildAppOptions): Promise<App> {
+  const log = deps.logger
   const offlineSweeper = new OfflineKickoutSweeper(deps, {
     intervalMs: timings.offlineSweepMs,
     publish: (events) => deps.announceExits(events),
+    log,
   })
   const tokens = new TokenVerifier(authSecret)
 
@@ -82,8 +99,12 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     context: async (initial) => {
       if (initial.transport === 'ws') return { viewer: await resolveViewer(deps.connectLookups, tokens, initial.wsAuthorization), deps }
       const authorization = initial.request.headers.get('authorization') ?? undefined
-      return { viewer: await resolveViewer(deps.users, tokens, authorization), deps }
+      const viewer = await resolveViewer(deps.users, tokens, authorization)
+      if (viewer) noteOnRequest({ uid: viewer.uid ?? undefined, admin: viewer.isAppAdmin || undefined })
+      return { viewer, deps }
     },
+    logging: yogaLogger(log),
+    plugins: [useOperationOnRequestLog()],
     // Yoga masks unexpected errors ("Unexpected error.") and logs them; isDev would put their
     // message and stack into responses whenever NODE_ENV=development.
     maskedErrors: { isDev: false },
@@ -99,8 +120,17 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
 
   const sharedSubscriptions = new SharedSubscriptions({
     maxBufferedBytes: maxBufferedBytes ?? defaultMaxBufferedBytes,
-    maskError: (error) => maskError(error, 'Unexpected error.', false) as GraphQLError,
+    maskError: (error) => {
+      const masked = maskError(error, 'Unexpected error.', false) as GraphQLError
+      if (masked !== error) scopedLogger(log).error({ err: error }, 'unexpected error in a subscription (masked in the response)')
+      return masked
+    },
+    onFrameWritten: (event) => {
+      // Live events only: a replayed one's age is how long its subscriber was away.
+      if (deps.memberLeft.isLive(event)) deps.metrics.observeDelivery((event as { occurredAt: Date }).occurredAt)
+    },
   })
+  const serveMetrics = metricsEndpoint(deps.metrics, config.metricsToken, log)
 
   let address: AddressInfo | undefined
   let stopping = false
@@ -112,17 +142,25 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     res.once('finish', () => {
       if (stopping) setImmediate(() => server.closeIdleConnections())
     })
-    if (isHealthCheck(req)) {
+    const path = pathnameOf(req)
+    const scope = beginHttpRequest(log, req, res, { path, probe: probePaths.has(path) })
+    if (path === healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : 'ok')
       return
     }
-    if (isGet(req, '/readyz')) {
+    if (path === metricsPath) {
+      void serveMetrics(req, res)
+      return
+    }
+    if (path === readinessPath && (req.method === 'GET' || req.method === 'HEAD')) {
       void answerReadiness(req, res)
       return
     }
-    void refusedAsFlood(req, res).then(async (refused) => {
-      if (!refused) await yoga(req, res)
-    })
+    void withLogScope(scope, () =>
+      refusedAsFlood(req, res).then(async (refused) => {
+        if (!refused) await yoga(req, res)
+      }),
+    )
   })
 
   /**
@@ -149,12 +187,21 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
   const webSockets = new WebSocketServer({ server, path: graphqlPath })
   const graphqlWs = serveGraphqlWs<Record<string, unknown> | undefined>(
     {
-      execute: (args) => (args as EnvelopedExecutionArgs).envelopedExecute(args),
-      subscribe: (args) => sharedSubscriptions.subscribe(args as EnvelopedExecutionArgs),
+      execute: (args) => {
+        const enveloped = args as EnvelopedExecutionArgs
+        return withLogScope({ log: enveloped.log }, () => enveloped.envelopedExecute(args))
+      },
+      subscribe: (args) => {
+        const enveloped = args as EnvelopedExecutionArgs
+        return withLogScope({ log: enveloped.log }, () => sharedSubscriptions.subscribe(enveloped))
+      },
       onConnect: async (ctx) => {
         // Returning false closes the socket with 4403 Forbidden, as the contract asks for a bad token.
         try {
           const viewer = await resolveViewer(deps.connectLookups, tokens, authorizationParam(ctx.connectionParams))
+          if (log.isLevelEnabled('info')) {
+            connectionLog(log, ctx.extra).info({ uid: viewer?.uid ?? undefined, admin: viewer?.isAppAdmin || undefined }, 'WebSocket connection accepted')
+          }
           if (viewer?.uid) {
             const socket = ctx.extra.socket
             const forget = deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden'))
@@ -165,7 +212,10 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           }
           return true
         } catch (error) {
-          if (isUnauthenticated(error)) return false
+          if (isUnauthenticated(error)) {
+            connectionLog(log, ctx.extra).info('WebSocket connection refused: bad token (4403)')
+            return false
+          }
           throw error
         }
       },
@@ -177,23 +227,34 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           wsAuthorization: authorizationParam(ctx.connectionParams),
         }
         const enveloped = yoga.getEnveloped(initialContext)
+        const opLog = operationLog(log, ctx.extra, id)
+        const refused = (errors: readonly GraphQLError[]) => {
+          opLog.info({ errors: errors.length }, 'WebSocket operation refused')
+          return errors
+        }
         let document: DocumentNode
         try {
           document = enveloped.parse(payload.query)
         } catch (error) {
-          if (error instanceof GraphQLError) return [error]
+          if (error instanceof GraphQLError) return refused([error])
           throw error
         }
         const validationErrors = enveloped.validate(enveloped.schema, document)
-        if (validationErrors.length > 0) return validationErrors
+        if (validationErrors.length > 0) return refused(validationErrors)
         let contextValue: GraphQLContext
         try {
           contextValue = (await enveloped.contextFactory()) as GraphQLContext
         } catch (error) {
-          if (isUnauthenticated(error)) return [new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })]
-          yoga.logger.error('could not build the context of a WebSocket operation', error)
+          if (isUnauthenticated(error)) return refused([new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })])
+          opLog.error({ err: error }, 'could not build the context of a WebSocket operation')
           return [maskError(error, 'Unexpected error.', false) as GraphQLError]
         }
+        const viewer = contextValue.viewer
+        const operation = getOperationAST(document, payload.operationName)
+        opLog.info(
+          { operation: operation?.operation, operationName: operation?.name?.value, uid: viewer?.uid ?? undefined, admin: viewer?.isAppAdmin || undefined },
+          'WebSocket operation started',
+        )
         const args: EnvelopedExecutionArgs = {
           schema: enveloped.schema,
           document,
@@ -205,14 +266,19 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           operationId: id,
           sink: sinkOf(ctx.extra.socket),
           viewer: contextValue.viewer,
+          log: opLog,
         }
         return args
+      },
+      onComplete: (ctx, id) => {
+        if (log.isLevelEnabled('info')) operationLog(log, ctx.extra, id).info('WebSocket operation completed')
       },
     },
     webSockets,
     timings.webSocketKeepAliveMs ?? webSocketKeepAliveMs,
-    (message, error) => yoga.logger.error(message, error),
+    log,
   )
+  deps.metrics.readLiveCountsFrom(liveCounts)
 
   const readiness = readinessCheck({ prisma: deps.prisma, redis: deps.redis })
   async function answerReadiness(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -226,7 +292,13 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
   }
 
   function logPresenceError(error: unknown): void {
-    yoga.logger.error('could not record a closed connection', error)
+    log.error({ err: error }, 'could not record a closed connection')
+  }
+
+  function liveCounts(): LiveCounts {
+    let bufferedBytes = 0
+    for (const socket of webSockets.clients) bufferedBytes += socket.bufferedAmount
+    return { connections: webSockets.clients.size, bufferedBytes, ...sharedSubscriptions.counts }
   }
 
   function urlFor(protocol: 'http' | 'ws'): string {
@@ -237,15 +309,24 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
 
   async function stopServing(): Promise<void> {
     stopping = true
+    const deadline = Date.now() + drainMsFor(config.shutdownTimeoutMs)
     const httpClosed = server.listening
       ? new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
       : Promise.resolve()
     server.closeIdleConnections()
+    // Stops claiming now; sends still unanswered at the deadline are cut and given back.
+    const dispatcherStopped = deps.webhookDispatcher.stop({ deadline })
     // Closes every socket with 1001 Going Away; graphql-ws then completes their operations.
-    await withDeadline(Promise.resolve(graphqlWs.dispose()), shutdownGraceMs, () => terminateAll(webSockets.clients))
-    await withDeadline(httpClosed, shutdownGraceMs, () => server.closeAllConnections())
+    await withDeadline(Promise.resolve(graphqlWs.dispose()), deadline, () => {
+      log.warn({ sockets: webSockets.clients.size }, 'stopping: cutting the WebSockets that did not close in time')
+      terminateAll(webSockets.clients)
+    })
+    await withDeadline(httpClosed, deadline, () => {
+      log.warn('stopping: cutting the HTTP requests still in flight')
+      server.closeAllConnections()
+    })
+    await dispatcherStopped
     await offlineSweeper.stop()
-    await deps.webhookDispatcher.stop()
     await deps.presence.stop()
     await yoga.dispose()
     await deps.memberLeft.close()
@@ -259,11 +340,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     get wsUrl() {
       return urlFor('ws')
     },
-    liveCounts: () => {
-      let bufferedBytes = 0
-      for (const socket of webSockets.clients) bufferedBytes += socket.bufferedAmount
-      return { connections: webSockets.clients.size, bufferedBytes, ...sharedSubscriptions.counts }
-    },
+    liveCounts,
     start: async () => {
       await deps.presence.start()
       if (timings.offlineSweepMs !== 0) offlineSweeper.start()
@@ -281,13 +358,17 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
   }
 }
 
-function isHealthCheck(req: IncomingMessage): boolean {
-  return isGet(req, '/healthz')
-}
+const healthPath = '/healthz'
+/** Polled by load balancers and Prometheus: their request lines are logged at debug. */
+const readinessPath = '/readyz'
+const probePaths = new Set([healthPath, readinessPath, metricsPath])
 
-/** A GET or HEAD of exactly this path. */
-function isGet(req: IncomingMessage, path: string): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && new URL(req.url ?? '/', 'http://localhost').pathname === path
+function pathnameOf(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').pathname
+  } catch {
+    return '(unparsable)'
+  }
 }
 
 /** `connection_init`'s `authorization` (or `Authorization`); a non-string is kept so that it fails as a bad token. */
@@ -301,14 +382,15 @@ function terminateAll(sockets: Set<WebSocket>): void {
   for (const socket of sockets) socket.terminate()
 }
 
-async function withDeadline(work: Promise<unknown>, ms: number, onDeadline: () => void): Promise<void> {
+/** Waits for `work`; at `deadline` (epoch ms) calls onDeadline, which must make it end. */
+async function withDeadline(work: Promise<unknown>, deadline: number, onDeadline: () => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), ms)
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now()))
     timer.unref()
   })
   try {
-    if ((await Promise.race([work.then(() => 'done' as const), deadline])) === 'late') {
+    if ((await Promise.race([work.then(() => 'done' as const), late])) === 'late') {
       onDeadline()
       await work
     }

@@ -9,6 +9,8 @@ import type { Presence } from './presence/presence.js'
 import type { MembershipLookup } from './domain/exits/member-left-visibility.js'
 import type { MutationRateLimit } from './limits/mutation-rate-limit.js'
 import type { RequestFloodLimit } from './limits/request-flood-limit.js'
+import type { Logger } from './operations/logger.js'
+import type { AppMetrics } from './operations/metrics.js'
 
 /** Reads a user row for an incoming token (batched across connections; see TurnBatchedLookups). */
 export interface UserLookup {
@@ -34,6 +36,10 @@ export interface AppDeps extends WebhookEndpointDeps {
   mutationLimit: Pick<MutationRateLimit, 'check'>
   /** Every HTTP request but /healthz goes through it before Yoga reads it. */
   requestFloods: Pick<RequestFloodLimit, 'admit'>
+  /** The service's log (JSON lines); requests and operations log through child loggers of it. */
+  logger: Logger
+  /** This instance's /metrics. */
+  metrics: AppMetrics
   /** After commit: live subscribers and the webhook dispatcher learn of the exits. */
   announceExits(events: MemberLeftEvent[]): void
 }

@@ -18,6 +18,9 @@ import { generateWebhookSecret } from './webhooks/signing.js'
 import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/webhook-dispatcher.js'
 import { MutationRateLimit } from './limits/mutation-rate-limit.js'
 import { RequestFloodLimit } from './limits/request-flood-limit.js'
+import { countWebhookDeliveries } from './webhooks/delivery-counts.js'
+import { fallbackLogger, type Logger } from './operations/logger.js'
+import { AppMetrics } from './operations/metrics.js'
 
 export interface AppDepsOptions {
   prisma: PrismaClient
@@ -27,8 +30,6 @@ export interface AppDepsOptions {
   redisPrefix?: string
   /** With Redis: how often feeds read anyway, in case a message was lost (default 1000). */
   crossInstancePollMs?: number
-  /** How cross-instance trouble is reported (Redis errors). */
-  report?: (message: string, error?: unknown) => void
   clock?: Clock
   presence?: Pick<DatabasePresenceOptions, 'heartbeatMs' | 'leaseMs' | 'instanceId'>
   webhooks: Config['webhooks'] & {
@@ -36,6 +37,8 @@ export interface AppDepsOptions {
     serverKey: string
   } & Partial<Pick<WebhookDispatcherOptions, 'pollMs' | 'perEndpointConcurrency' | 'claimLeaseMs'>>
   rateLimits: Config['rateLimits']
+  /** Default: warnings and errors on stdout. */
+  logger?: Logger
 }
 
 // With several instances a lost Redis message, or Redis down, delays live events by at most this.
@@ -46,9 +49,10 @@ const defaultCrossInstancePollMs = 1000
 const connectBatchSpacingMs = 20
 
 /** Wires the long-lived services once per process (or per test server). */
-export function createAppDeps({ prisma, redis, redisPrefix = 'departures', crossInstancePollMs = defaultCrossInstancePollMs, report = reportToConsole, clock = systemClock, presence, webhooks, rateLimits }: AppDepsOptions): AppDeps {
+export function createAppDeps({ prisma, redis, redisPrefix = 'departures', crossInstancePollMs = defaultCrossInstancePollMs, clock = systemClock, presence, webhooks, rateLimits, logger = fallbackLogger() }: AppDepsOptions): AppDeps {
+  const report = (message: string, error: unknown) => logger.warn({ err: error }, message)
   const notifier = redis ? new RedisNotifier(redis, { channel: `${redisPrefix}:exits`, onError: (error) => report('could not publish an exit through Redis', error) }) : undefined
-  const memberLeft = new MemberLeftFeed(sharedExitLogReads(prismaExitLog(prisma)), notifier ? { notifier, pollIntervalMs: crossInstancePollMs } : {})
+  const memberLeft = new MemberLeftFeed(sharedExitLogReads(prismaExitLog(prisma)), { log: logger, ...(notifier ? { notifier, pollIntervalMs: crossInstancePollMs } : {}) })
   const signOuts = redis ? new RedisChannel(redis, `${redisPrefix}:sign-outs`, { onError: (error) => report('could not publish a sign-out through Redis', error), onResubscribed: () => void closeRevokedSessions() }) : undefined
   const liveSessions = new LiveSessions(signOuts)
   // Sign-outs sent while this instance could not hear them.
@@ -57,7 +61,14 @@ export function createAppDeps({ prisma, redis, redisPrefix = 'departures', cross
       .closeRevoked((uids) => prisma.user.findMany({ where: { uid: { in: uids } }, select: { uid: true, deactivatedAt: true, tokensValidAfter: true } }))
       .catch((error: unknown) => report('could not check open connections for sign-outs missed while Redis was away', error))
   const secretBox = new SecretBox(webhooks.serverKey)
-  const webhookDispatcher = new WebhookDispatcher({ prisma, clock, secretBox, ...webhooks })
+  const webhookDispatcher = new WebhookDispatcher({
+    prisma,
+    clock,
+    secretBox,
+    log: logger,
+    ...webhooks,
+  })
+  const metrics = new AppMetrics({ webhookDeliveryCounts: () => countWebhookDeliveries(prisma), log: logger })
   const connectLookups = new TurnBatchedLookups(prisma, { spacingMs: connectBatchSpacingMs })
   const keyPrefix = `${redisPrefix}:rate`
   return {
@@ -70,7 +81,7 @@ export function createAppDeps({ prisma, redis, redisPrefix = 'departures', cross
       await notifier?.close()
       await signOuts?.close()
     },
-    presence: new DatabasePresence({ prisma, clock, ...presence }),
+    presence: new DatabasePresence({ prisma, clock, log: logger, ...presence }),
     users: new TurnBatchedLookups(prisma),
     connectLookups,
     memberships: connectLookups,
@@ -79,14 +90,13 @@ export function createAppDeps({ prisma, redis, redisPrefix = 'departures', cross
     webhookDispatcher,
     mutationLimit: new MutationRateLimit({ mutations: rateLimits.mutations, windowSeconds: rateLimits.windowSeconds, keyPrefix, redis }),
     requestFloods: new RequestFloodLimit({ requestsPerMinute: rateLimits.requestsPerMinute, keyPrefix, redis }),
+    logger,
+    metrics,
     announceExits: (events) => {
       if (events.length === 0) return
+      metrics.countExits(events)
       memberLeft.publish(events)
       if (events.some(wroteWebhookDeliveries)) webhookDispatcher.nudge()
     },
   }
-}
-
-function reportToConsole(message: string, error?: unknown): void {
-  console.error(message, error ?? '')
 }

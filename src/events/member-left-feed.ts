@@ -2,6 +2,7 @@ import type { MemberLeftEvent, Prisma } from '../generated/prisma/client.js'
 import { EXIT_LOG_START, isAfter, laterOf, positionOf, type ExitLog, type ExitLogPosition } from '../domain/exits/exit-log.js'
 import { InProcessNotifier, type Notifier } from './notifier.js'
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../db/database.js'
+import { fallbackLogger, type Logger } from '../operations/logger.js'
 
 /** What a subscriber wants done with one event. */
 export type FeedDecision = 'deliver' | 'deliver-and-complete' | 'skip'
@@ -36,6 +37,8 @@ export interface MemberLeftFeedOptions {
    */
   horizonRetryMs?: number
   onError?: (error: unknown) => void
+  /** Where failures are logged when there is no onError. */
+  log?: Logger
 }
 
 /**
@@ -76,6 +79,8 @@ export class MemberLeftFeed {
   private closed = false
   private readonly subscribers = new Set<FeedSubscription>()
   private registrations = 0
+  /** Rows this feed read as they committed and handed out (as opposed to rows a replay read). */
+  private readonly liveRows = new WeakSet<MemberLeftEvent>()
 
   constructor(
     readonly log: ExitLog,
@@ -103,7 +108,7 @@ export class MemberLeftFeed {
       this.notifier.publish(latest)
     } catch (error) {
       // The exits are committed whatever happens here; polling or the next publish catches up.
-      ;(this.options.onError ?? defaultOnError)(error)
+      this.reportError(error)
     }
   }
 
@@ -150,6 +155,14 @@ export class MemberLeftFeed {
     for (const subscription of [...this.subscribers]) subscription.end()
     await this.inFlight
     if (this.ownsNotifier) await this.notifier.close()
+  }
+
+  /**
+   * Whether this event object came live from the feed rather than from a subscriber's replay
+   * of stored events: how long a replayed event took to arrive is how long its client was away.
+   */
+  isLive(event: unknown): boolean {
+    return typeof event === 'object' && event !== null && this.liveRows.has(event as MemberLeftEvent)
   }
 
   get isClosed(): boolean {
@@ -221,7 +234,7 @@ export class MemberLeftFeed {
       this.awaitHorizon()
     } catch (error) {
       this.pending = 'unknown'
-      ;(this.options.onError ?? defaultOnError)(error)
+      this.reportError(error)
       if (!this.closed && !this.retryTimer) {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null
@@ -260,6 +273,11 @@ export class MemberLeftFeed {
     this.horizonDelayMs = Math.min(this.horizonDelayMs * 2, 100)
   }
 
+  private reportError(error: unknown): void {
+    if (this.options.onError) this.options.onError(error)
+    else (this.options.log ?? fallbackLogger()).error({ err: error }, 'member-left feed: notification or catch-up read failed (retried on the next prompt)')
+  }
+
   private async readToEnd(): Promise<void> {
     for (;;) {
       const below = await this.log.horizon()
@@ -269,6 +287,7 @@ export class MemberLeftFeed {
         const position = positionOf(row)
         if (!isAfter(position, this.lastDispatched!)) continue
         this.lastDispatched = position
+        this.liveRows.add(row)
         for (const subscription of this.subscribers) subscription.push(row)
       }
       if (rows.length < this.pageSize) return
@@ -276,10 +295,6 @@ export class MemberLeftFeed {
   }
 }
 const announcedWaitLimitMs = 3 * IDLE_IN_TRANSACTION_TIMEOUT_MS
-
-function defaultOnError(error: unknown): void {
-  console.error('member-left feed: notification or catch-up read failed (retried on the next prompt)', error)
-}
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true }
 

@@ -1,6 +1,7 @@
 import { sweepOfflineMembers } from '../domain/chatrooms/sweep-offline-members.js'
 import type { DomainDeps } from '../domain/deps.js'
 import type { MemberLeftEvent } from '../generated/prisma/client.js'
+import { fallbackLogger, type Logger } from '../operations/logger.js'
 
 export interface OfflineKickoutSweeperOptions {
   /** How often to sweep: a realtime kick-out happens at most this much after it is due. */
@@ -8,6 +9,8 @@ export interface OfflineKickoutSweeperOptions {
   /** Called with each sweep's committed events. */
   publish: (events: MemberLeftEvent[]) => void
   onError?: (error: unknown) => void
+  /** Where failures are logged when there is no onError. */
+  log?: Logger
 }
 
 /** Runs the realtime offline kick-out on a timer; with several instances, one sweeps at a time. */
@@ -26,7 +29,7 @@ export class OfflineKickoutSweeper {
   start(): void {
     this.timer = setInterval(() => {
       this.running ??= this.sweepOnce()
-        .catch((error) => (this.options.onError ?? ((e) => console.error('offline kick-out sweep failed', e)))(error))
+        .catch((error) => (this.options.onError ?? ((e) => (this.options.log ?? fallbackLogger()).error({ err: e }, 'offline kick-out sweep failed')))(error))
         .finally(() => (this.running = undefined))
     }, this.intervalMs)
     this.timer.unref()

@@ -4,6 +4,7 @@ import type { Clock } from '../domain/clock.js'
 import { lockPresence, markOfflineUnlessConnected, markOnline } from '../domain/chatrooms/presence-state.js'
 import { TRANSACTION_TIMEOUT_MS, type Tx } from '../domain/transaction.js'
 import type { Presence } from './presence.js'
+import { fallbackLogger, type Logger } from '../operations/logger.js'
 
 export interface DatabasePresenceOptions {
   prisma: PrismaClient
@@ -14,6 +15,8 @@ export interface DatabasePresenceOptions {
   leaseMs?: number
   instanceId?: string
   onError?: (error: unknown) => void
+  /** Where failures are logged when there is no onError. */
+  log?: Logger
 }
 
 /** At most this many opens and closes go into one transaction; the rest wait for the next. */
@@ -64,7 +67,7 @@ export class DatabasePresence implements Presence {
     this.heartbeatMs = options.heartbeatMs ?? 10_000
     this.leaseMs = options.leaseMs ?? 30_000
     this.instanceId = options.instanceId ?? randomUUID()
-    this.onError = options.onError ?? ((error) => console.error('presence heartbeat failed', error))
+    this.onError = options.onError ?? ((error) => (options.log ?? fallbackLogger()).error({ err: error }, 'presence heartbeat failed'))
   }
 
   async start(): Promise<void> {

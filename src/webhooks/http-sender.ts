@@ -7,6 +7,8 @@ export interface WebhookRequest {
   url: string
   headers: Record<string, string>
   body: string
+  /** Aborting it cuts the request off (the server is stopping): it fails at once. */
+  signal?: AbortSignal
 }
 
 export interface WebhookResponse {
@@ -95,11 +97,12 @@ export async function postWebhook(request: WebhookRequest, options: PostWebhookO
   }
 
   const started = Date.now()
-  const first = await exchange(url, requestOptions, request.body, timeoutMs, maxBodyBytes, hostname)
+  const first = await exchange(url, requestOptions, request.body, timeoutMs, maxBodyBytes, hostname, request.signal)
   if (!first.staleSocket) return first.response
   // A kept-alive connection the receiver had already closed: nothing was received, so sending
   // again on a fresh connection is safe (Node's documented pattern for reusedSocket).
-  return (await exchange(url, requestOptions, request.body, Math.max(1, timeoutMs - (Date.now() - started)), maxBodyBytes, hostname)).response
+  const remainingMs = Math.max(1, timeoutMs - (Date.now() - started))
+  return (await exchange(url, requestOptions, request.body, remainingMs, maxBodyBytes, hostname, request.signal)).response
 }
 
 function exchange(
@@ -109,6 +112,7 @@ function exchange(
   timeoutMs: number,
   maxBodyBytes: number,
   hostname: string,
+  signal: AbortSignal | undefined,
 ): Promise<{ response: WebhookResponse; staleSocket: boolean }> {
   const failure = (error: string, statusCode: number | null = null, body = ''): WebhookResponse => ({ ok: false, statusCode, error, body })
   return new Promise((resolve) => {
@@ -118,7 +122,16 @@ function exchange(
       if (settled) return
       settled = true
       clearTimeout(deadline)
+      signal?.removeEventListener('abort', cutOff)
       resolve({ response, staleSocket })
+    }
+    const cutOff = () => {
+      settle(failure('cut off: the sending server is stopping', statusCode))
+      req.destroy()
+    }
+    if (signal?.aborted) {
+      resolve({ response: failure('cut off: the sending server is stopping'), staleSocket: false })
+      return
     }
 
     let req: ReturnType<typeof httpRequest>
@@ -135,6 +148,7 @@ function exchange(
       settle(failure(`no answer within ${timeoutMs} ms`, statusCode))
       req.destroy()
     }, timeoutMs)
+    signal?.addEventListener('abort', cutOff, { once: true })
 
     // Stays attached after settling: destroying the request can still emit an error.
     req.on('error', (error: NodeJS.ErrnoException) => {

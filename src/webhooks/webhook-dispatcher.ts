@@ -4,6 +4,7 @@ import { postWebhook, type WebhookRequest, type WebhookResponse } from './http-s
 import { callbackUrl, memberExitCallback } from './member-exit-callback.js'
 import type { SecretBox } from './secret-box.js'
 import { webhookHeaders } from './signing.js'
+import { fallbackLogger, type Logger } from '../operations/logger.js'
 
 export interface WebhookDispatcherOptions {
   prisma: PrismaClient
@@ -23,6 +24,8 @@ export interface WebhookDispatcherOptions {
   /** Replaces the HTTP POST (benchmarks); defaults to postWebhook. */
   post?: (request: WebhookRequest) => Promise<WebhookResponse>
   onError?: (error: unknown) => void
+  /** Where failures are logged when there is no onError. */
+  log?: Logger
 }
 
 /** A claimed delivery with what sending it needs, read by the claim itself. */
@@ -70,28 +73,41 @@ export class WebhookDispatcher {
   private passing: Promise<void> | null = null
   private again = false
   private running = false
+  /** Aborted at stop()'s deadline: cuts the sends still waiting for their receiver. */
+  private cut = new AbortController()
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.pollMs = options.pollMs ?? 1000
     this.perEndpoint = options.perEndpointConcurrency ?? 8
     this.claimLeaseMs = options.claimLeaseMs ?? options.timeoutMs + 30_000
-    this.onError = options.onError ?? ((error) => console.error('webhook dispatch failed', error))
+    this.onError = options.onError ?? ((error) => (options.log ?? fallbackLogger()).error({ err: error }, 'webhook dispatch failed'))
     this.post = options.post ?? ((request) => postWebhook(request, { timeoutMs: options.timeoutMs, allowPrivate: options.allowPrivate }))
   }
 
   start(): void {
     this.running = true
+    if (this.cut.signal.aborted) this.cut = new AbortController()
     this.timer = setInterval(() => this.nudge(), this.pollMs)
     this.timer.unref()
     this.nudge()
   }
 
-  /** Stops claiming and waits for the sends in flight to finish and be recorded. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and waits for the sends in flight to finish and be recorded. At `deadline`
+   * (epoch ms) the sends still waiting for their receiver are cut off and their claims released,
+   * so that another instance sends them at once rather than when the lease lapses.
+   */
+  async stop(options: { deadline?: number } = {}): Promise<void> {
     this.running = false
     clearInterval(this.timer)
-    await this.passing
-    while (this.sends.size > 0) await Promise.allSettled([...this.sends])
+    const cut = this.cut
+    const timer = options.deadline === undefined ? undefined : setTimeout(() => cut.abort(), Math.max(0, options.deadline - Date.now()))
+    try {
+      await this.passing
+      while (this.sends.size > 0) await Promise.allSettled([...this.sends])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /** Looks for due deliveries now (new exits committed, a redelivery asked for). */
@@ -207,18 +223,33 @@ export class WebhookDispatcher {
 
   private async send(delivery: Claimed): Promise<void> {
     const { clock, secretBox, appId } = this.options
+    const { signal } = this.cut
     try {
       const body = JSON.stringify(memberExitCallback(delivery.event, delivery.groupType))
       const headers = webhookHeaders(secretBox.open(delivery.sealedSecret), { id: delivery.id, timestamp: clock.now(), body })
-      const response = await this.post({ url: callbackUrl(delivery.url, appId), headers, body })
-      await this.record(delivery, response)
+      const response = await this.post({ url: callbackUrl(delivery.url, appId), headers, body, signal })
+      if (signal.aborted && !response.ok) await this.release(delivery)
+      else await this.record(delivery, response)
     } catch (error) {
-      await this.record(delivery, { ok: false, statusCode: null, error: `could not send: ${(error as Error).message}`, body: '' })
+      if (signal.aborted) await this.release(delivery)
+      else await this.record(delivery, { ok: false, statusCode: null, error: `could not send: ${(error as Error).message}`, body: '' })
     } finally {
       this.adjustInFlight(delivery.endpointId, -1)
       // The freed slot takes the endpoint's next due delivery, if any.
       if (this.running) void this.track(this.fill(delivery.endpointId, this.options.clock.now()).then(() => undefined))
     }
+  }
+
+  /**
+   * Gives back a delivery whose send was cut off by stop(): due at once for any dispatcher. The
+   * attempt still counts (the receiver may have got it), which also keeps the claim check of a
+   * later record() by attempt number unambiguous.
+   */
+  private async release(delivery: Claimed): Promise<void> {
+    await this.options.prisma.webhookDelivery.updateMany({
+      where: { id: delivery.id, attempts: delivery.attempts, claimedUntil: { not: null } },
+      data: { claimedUntil: null, lastError: 'cut off: the sending server stopped before the receiver answered' },
+    })
   }
 
   /** Records the attempt's result, unless the delivery has been claimed again since (redelivered). */

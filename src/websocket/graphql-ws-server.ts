@@ -1,9 +1,27 @@
+import { randomUUID } from 'node:crypto'
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws'
 import type { WebSocket, WebSocketServer } from 'ws'
+import type { Logger } from '../operations/logger.js'
 
 /** What each graphql-ws callback gets as `ctx.extra`: the socket, and not the upgrade request. */
 export interface SocketExtra {
   socket: WebSocket
+  /** Names the connection in the log; an operation is `<connId>/<operation id>`. */
+  connId: string
+}
+
+/**
+ * The connection's logger, made when a line is written rather than kept per connection (a
+ * crowd of idle sockets should not hold a logger each).
+ */
+export function connectionLog(log: Logger, extra: SocketExtra): Logger {
+  return log.child({ connId: extra.connId })
+}
+
+/** An operation's logger: `reqId` is unique in the log like an HTTP request's. */
+export function operationLog(log: Logger, extra: SocketExtra, operationId: string): Logger {
+  const opId = operationId.length > 64 ? `${operationId.slice(0, 63)}…` : operationId
+  return log.child({ connId: extra.connId, opId, reqId: `${extra.connId}/${opId}` })
 }
 
 export interface GraphqlWsServer {
@@ -21,11 +39,12 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   options: ServerOptions<P, SocketExtra>,
   webSockets: WebSocketServer,
   keepAliveMs: number,
-  logError: (message: string, error: unknown) => void,
+  log: Logger,
 ): GraphqlWsServer {
   const protocol = makeServer(options)
   webSockets.options.handleProtocols = handleProtocols
   const awaitingPong = new WeakSet<WebSocket>()
+  const connIds = new WeakMap<WebSocket, string>()
 
   const sweep = setInterval(() => {
     for (const socket of webSockets.clients) {
@@ -45,14 +64,17 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     awaitingPong.delete(this)
   }
   function onSocketError(this: WebSocket, error: Error): void {
-    logError('a WebSocket failed', error)
+    log.error({ connId: connIds.get(this), err: error }, 'a WebSocket failed')
     this.close(CloseCode.InternalServerError, 'Internal server error')
   }
 
-  webSockets.on('error', (error) => logError('the WebSocket server failed', error))
+  webSockets.on('error', (error) => log.error({ err: error }, 'the WebSocket server failed'))
   webSockets.on('connection', (socket) => {
     socket.on('pong', onPong)
     socket.on('error', onSocketError)
+    const extra: SocketExtra = { socket, connId: randomUUID() }
+    connIds.set(socket, extra.connId)
+    const openedAt = Date.now()
     const closed = protocol.opened(
       {
         protocol: socket.protocol,
@@ -63,14 +85,18 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         onMessage: (handle) =>
           socket.on('message', (data) => {
             handle(String(data)).catch((error: unknown) => {
-              logError('a graphql-ws message could not be handled', error)
+              connectionLog(log, extra).error({ err: error }, 'a graphql-ws message could not be handled')
               socket.close(CloseCode.InternalServerError, 'Internal server error')
             })
           }),
       },
-      { socket },
+      extra,
     )
-    socket.once('close', (code, reason) => void closed(code, String(reason)))
+    socket.once('close', (code, reason) => {
+      // The reason is not logged: a client chooses it.
+      if (log.isLevelEnabled('info')) connectionLog(log, extra).info({ code, ms: Date.now() - openedAt }, 'WebSocket closed')
+      void closed(code, String(reason))
+    })
   })
 
   return {

@@ -38,6 +38,8 @@ export interface SharedSubscriptionsOptions {
   maskError(error: GraphQLError): GraphQLError
   /** Events per cohort whose serialized payloads are kept for subscribers that replay them. */
   payloadCacheSize?: number
+  /** Called once per event per cohort, when the first frame carrying it has been written (metrics). */
+  onFrameWritten?(event: unknown): void
 }
 
 export interface SharedSubscriptionCounts {
@@ -89,8 +91,12 @@ export class SharedSubscriptions {
     const key = this.cohortKey(args)
     let cohort = this.cohorts.get(key)
     if (!cohort) {
-      cohort = new Cohort(executionOf(args), (result) => this.masked(result), this.options.payloadCacheSize ?? 64, () =>
-        this.cohorts.delete(key),
+      cohort = new Cohort(
+        executionOf(args),
+        (result) => this.masked(result),
+        this.options.payloadCacheSize ?? 64,
+        () => this.cohorts.delete(key),
+        this.options.onFrameWritten,
       )
       this.cohorts.set(key, cohort)
     }
@@ -151,25 +157,39 @@ export function selectsPerViewerField(schema: GraphQLSchema, document: DocumentN
 /** Subscribers that share executions and payloads. */
 class Cohort {
   members = 0
-  private readonly payloads = new Map<unknown, Promise<Buffer>>()
+  private readonly payloads = new Map<unknown, CachedPayload>()
 
   constructor(
     private readonly execution: ExecutionArgs,
     private readonly mask: (result: ExecutionResult) => ExecutionResult,
     private readonly cacheSize: number,
     private readonly onEmpty: () => void,
+    private readonly onFrameWritten: ((event: unknown) => void) | undefined,
   ) {}
 
   /** The serialized result for one event: executed once for every member it is delivered to. */
   payloadFor(event: unknown): Promise<Buffer> {
+    return this.cached(event).payload
+  }
+
+  /** A member wrote the event's frame to its socket. */
+  written(event: unknown): void {
+    if (!this.onFrameWritten) return
+    const cached = this.payloads.get(eventKey(event))
+    if (!cached || cached.written) return
+    cached.written = true
+    this.onFrameWritten(event)
+  }
+
+  private cached(event: unknown): CachedPayload {
     const key = eventKey(event)
-    let payload = this.payloads.get(key)
-    if (!payload) {
-      payload = this.execute(event)
-      this.payloads.set(key, payload)
+    let cached = this.payloads.get(key)
+    if (!cached) {
+      cached = { payload: this.execute(event), written: false }
+      this.payloads.set(key, cached)
       if (this.payloads.size > this.cacheSize) this.payloads.delete(this.payloads.keys().next().value)
     }
-    return payload
+    return cached
   }
 
   leave(): void {
@@ -184,6 +204,12 @@ class Cohort {
     const result = await execute({ ...this.execution, contextValue, rootValue: event })
     return Buffer.from(JSON.stringify(this.mask(result)))
   }
+}
+
+interface CachedPayload {
+  payload: Promise<Buffer>
+  /** Whether a member has written it to its socket yet. */
+  written: boolean
 }
 
 /**
@@ -231,6 +257,7 @@ class SharedDelivery implements AsyncGenerator<never, undefined> {
           break
         }
         this.sink.send(Buffer.concat([this.framePrefix, payload, FRAME_END]))
+        this.cohort.written(step.value)
       }
     } catch (error) {
       await this.finish()

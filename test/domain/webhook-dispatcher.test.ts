@@ -172,6 +172,37 @@ describe('WebhookDispatcher', () => {
     expect(target.received).toHaveLength(1)
   })
 
+  test('stopping with a deadline cuts the sends still unanswered and gives their claims back: another dispatcher sends them at once, same webhook-id', async () => {
+    const target = await receiver((_request, index) => (index < 2 ? 'hang' : { status: 200 }))
+    const endpointId = await endpoint(target.url)
+    await exits(2)
+    const stopping = dispatcher({ post: realPost })
+    stopping.start()
+    const hung = await target.waitFor(2)
+    const claimed = await deliveriesTo(endpointId)
+    expect(claimed.map((d) => d.claimedUntil)).toEqual([expect.any(Date), expect.any(Date)])
+
+    const stoppedAt = Date.now()
+    await stopping.stop({ deadline: Date.now() + 200 })
+    expect(Date.now() - stoppedAt, 'stop() waits until the deadline, then cuts').toBeGreaterThanOrEqual(150)
+    expect(Date.now() - stoppedAt).toBeLessThan(TIMEOUT_MS / 2)
+    for (const released of await deliveriesTo(endpointId)) {
+      // The attempt counts (the receiver may have acted on it); nothing else about it changes.
+      expect(released).toMatchObject({ status: 'PENDING', attempts: 1, claimedUntil: null, lastStatusCode: null, deliveredAt: null })
+      expect(released.lastError).toMatch(/cut off/)
+      expect(released.nextAttemptAt!.getTime()).toBeLessThanOrEqual(Date.now())
+    }
+
+    // Without the release the lease (TIMEOUT_MS + 30 s) would hold them for 40 s.
+    expect(await dispatcher({ post: realPost }).dispatchOnce()).toBe(2)
+    const resent = target.received.slice(2)
+    expect(resent.map((w) => w.headers['webhook-id']).sort()).toEqual(hung.map((w) => w.headers['webhook-id']).sort())
+    expect((await deliveriesTo(endpointId)).map((d) => [d.status, d.attempts])).toEqual([
+      ['SUCCEEDED', 2],
+      ['SUCCEEDED', 2],
+    ])
+  })
+
   test('a hanging endpoint holds only perEndpointConcurrency sends; a fast endpoint’s deliveries all go out meanwhile', async () => {
     const slow = await receiver(() => 'hang')
     const fast = await receiver()

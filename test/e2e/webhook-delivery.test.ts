@@ -563,4 +563,38 @@ describe('restart', () => {
       await storage.dispose()
     }
   })
+
+  test('a server stopping while a receiver has not answered gives the claim back within SHUTDOWN_TIMEOUT_MS: the next one sends it at once', async () => {
+    const SHUTDOWN_TIMEOUT_MS = 1_500
+    const db = await openPrivateTestDatabase()
+    const receiver = await startWebhookReceiver(() => 'hang')
+    let server: TestServer | undefined
+    try {
+      // A webhook timeout far beyond the shutdown timeout: only the shutdown can end the send.
+      const settings = { env: { WEBHOOK_TIMEOUT_MS: '30000', SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) }, webhooks: { pollMs: 25 } }
+      server = await startTestServer({ database: db, ...settings })
+      const authSecret = server.authSecret
+      const admin = await server.token('backend', { admin: true })
+      expectPayload(await request(server, admin, CreateWebhookEndpointDocument, { input: { url: receiver.url } }), 'createWebhookEndpoint', 'CreateWebhookEndpointPayload')
+      const exit = await leaveOne(server)
+      const [hung] = await requestsFor(receiver, exit.eventId)
+
+      const stoppedAt = Date.now()
+      await server.stop()
+      server = undefined
+      expect(Date.now() - stoppedAt).toBeLessThan(SHUTDOWN_TIMEOUT_MS)
+      const [released] = await db.prisma.webhookDelivery.findMany({ where: { id: webhookIdOf(hung) } })
+      expect(released).toMatchObject({ status: 'PENDING', attempts: 1, claimedUntil: null })
+
+      // Its lease (WEBHOOK_TIMEOUT_MS + 30 s) would have held it for a minute.
+      receiver.behave(ok)
+      server = await startTestServer({ database: db, authSecret, ...settings })
+      const [resent] = (await requestsFor(receiver, exit.eventId, 2, 5_000)).slice(1)
+      expect(webhookIdOf(resent)).toBe(webhookIdOf(hung))
+    } finally {
+      await server?.stop()
+      await receiver.close()
+      await db.close()
+    }
+  })
 })
