@@ -48,6 +48,14 @@ export const ChatRoomRef = builder.prismaObject('ChatRoom', {
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     membersCount: t.relationCount('members'),
+    onlineMembersCount: t.relationCount('members', {
+      // offlineSince is what presence keeps for "online" (ChatRoomMember.online, the kick-out rules),
+      // so the count agrees with the members page. It rides on the room's own query, as membersCount
+      // does; selected together, the two counts of one relation cannot share a query and Pothos
+      // re-reads the rooms for this one: one more statement for any number of rooms.
+      where: { offlineSince: null },
+      description: 'Members holding at least one live connection now: those whose `online` is true.',
+    }),
     members: t.connection({
       type: chatRoomMembersConnection.ref,
       select: (args, ctx, nestedSelection) => {

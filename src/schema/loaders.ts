@@ -1,10 +1,12 @@
 import DataLoader from 'dataloader'
 import type { GroupMember, User } from '../generated/prisma/client.js'
 import type { GraphQLContext } from '../context.js'
+import { countWebhookDeliveriesByEndpoint, type DeliveryCounts } from '../webhooks/delivery-counts.js'
 
 /**
  * Per-request batch loaders for what the Prisma plugin cannot preload: plain uid columns with
- * no relation (message senders and actors), and the caller's own membership in many groups.
+ * no relation (message senders and actors), the caller's own membership in many groups, and
+ * counts of one relation split several ways (a webhook endpoint's deliveries per status).
  * Keyed by the context object, so they live exactly as long as one request.
  */
 export interface Loaders {
@@ -14,6 +16,8 @@ export interface Loaders {
   viewerMemberships: DataLoader<string, GroupMember | null>
   /** Whether a user is on a room's whitelist, by `${chatRoomId}\n${uid}`. */
   chatRoomWhitelisted: DataLoader<string, boolean>
+  /** A webhook endpoint's deliveries per status, by endpoint id: one GROUP BY for a page of endpoints. */
+  webhookDeliveryCounts: DataLoader<string, DeliveryCounts>
 }
 
 const perRequest = new WeakMap<GraphQLContext, Loaders>()
@@ -51,6 +55,7 @@ function createLoaders(ctx: GraphQLContext): Loaders {
       const listed = new Set(rows.map((row) => `${row.chatRoomId}\n${row.uid}`))
       return keys.map((key) => listed.has(key))
     }),
+    webhookDeliveryCounts: new DataLoader((endpointIds) => countWebhookDeliveriesByEndpoint(prisma, endpointIds)),
   }
 }
 

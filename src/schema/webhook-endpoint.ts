@@ -2,6 +2,8 @@ import { prismaConnectionHelpers } from '@pothos/plugin-prisma'
 import type { Prisma } from '../generated/prisma/client.js'
 import { builder } from './builder.js'
 import { checkPageArgs } from './queries/arguments.js'
+import { loadersFor } from './loaders.js'
+import type { DeliveryCounts } from '../webhooks/delivery-counts.js'
 
 export const WebhookDeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', { values: ['PENDING', 'SUCCEEDED', 'DEAD'] as const })
 
@@ -16,6 +18,15 @@ export const WebhookDeliveryRef = builder.prismaObject('WebhookDelivery', {
     lastError: t.exposeString('lastError', { nullable: true }),
     nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
     deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
+  }),
+})
+
+const WebhookDeliveryCountsRef = builder.objectRef<DeliveryCounts>('WebhookDeliveryCounts').implement({
+  description: "An endpoint's deliveries in each status, as kept in the outbox now.",
+  fields: (t) => ({
+    pending: t.exposeInt('pending', { description: 'Waiting for their next attempt (or being sent).' }),
+    succeeded: t.exposeInt('succeeded', { description: 'Answered with a 2xx.' }),
+    dead: t.exposeInt('dead', { description: 'Given up on after the last retry; redeliverWebhook sends one again.' }),
   }),
 })
 
@@ -44,6 +55,11 @@ export const WebhookEndpointRef = builder.prismaObject('WebhookEndpoint', {
         return { deliveries: deliveriesConnection.getQuery(args, ctx, nestedSelection) }
       },
       resolve: (endpoint, args, ctx) => deliveriesConnection.resolve(endpoint.deliveries, args, ctx, endpoint),
+    }),
+    deliveryCounts: t.field({
+      type: WebhookDeliveryCountsRef,
+      description: "This endpoint's deliveries per status. A list of endpoints is counted in one GROUP BY.",
+      resolve: (endpoint, _args, ctx) => loadersFor(ctx).webhookDeliveryCounts.load(endpoint.id),
     }),
   }),
 })

@@ -443,7 +443,7 @@ describe('the schema', () => {
   test('WebhookEndpoint has no field that exposes the secret', async () => {
     const type = expectData(await executeAs(deps, admin, SchemaWebhookEndpointTypeDocument)).__type
     const names = type!.fields!.map((f) => f.name)
-    expect(names.sort()).toEqual(['createdAt', 'deliveries', 'enabled', 'id', 'url'])
+    expect(names.sort()).toEqual(['createdAt', 'deliveries', 'deliveryCounts', 'enabled', 'id', 'url'])
     expect(names.filter((name) => /secret/i.test(name))).toEqual([])
   })
 })
