@@ -1,4 +1,4 @@
-import type { MemberLeftEvent, Prisma, PrismaClient } from '../../generated/prisma/client.js'
+import { Prisma, type MemberLeftEvent, type PrismaClient } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import { ChatRoomNotFoundError, GroupNotFoundError, InsufficientScopeError, InvalidInputError, NotAMemberError } from '../errors.js'
 import { requireId } from '../validation.js'
@@ -73,6 +73,25 @@ export function memberLeftView(audience: MemberLeftAudience): MemberLeftView {
         decide: (event) => (event.memberUids.includes(uid) ? 'deliver' : 'skip'),
       }
     }
+  }
+}
+
+/**
+ * The audience as a condition on "MemberLeftEvent" rows, for raw SQL (exitStats counts in one
+ * statement). It must say what memberLeftView's `where` says; a test compares the two.
+ */
+export function memberLeftSqlFilter(audience: MemberLeftAudience): Prisma.Sql {
+  switch (audience.kind) {
+    case 'all':
+      return Prisma.sql`TRUE`
+    case 'place': {
+      const { place, until } = audience
+      const inPlace = 'groupGuid' in place ? Prisma.sql`"groupGuid" = ${place.groupGuid}::text` : Prisma.sql`"chatRoomId" = ${place.chatRoomId}::text`
+      if (until === null) return inPlace
+      return Prisma.sql`${inPlace} AND ("txid", "id") <= (${until.txid}::bigint, ${until.id}::bigint)`
+    }
+    case 'own':
+      return Prisma.sql`"memberUids" @> ARRAY[${audience.uid}::text]`
   }
 }
 

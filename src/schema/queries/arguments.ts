@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql'
 import { parsePrismaCursor } from '@pothos/plugin-prisma'
 import { InvalidInputError } from '../../domain/errors.js'
 import { requireId } from '../../domain/validation.js'
+import { asGraphQLError } from '../member-left-errors.js'
 
 export const MAX_PAGE_SIZE = 100
 export const MAX_SEARCH_LENGTH = 100
@@ -11,13 +12,21 @@ export function invalidArgument(argument: string, problem: string): GraphQLError
   return new GraphQLError(`${argument}: ${problem}`, { extensions: { code: 'ERR_INVALID_INPUT', argument } })
 }
 
+/**
+ * A domain refusal of a query as a top-level error carrying its code, and for a malformed
+ * argument (InvalidInputError) the argument's name; anything else unchanged (Yoga masks it).
+ */
+export function asQueryError(error: unknown): unknown {
+  if (error instanceof InvalidInputError) return new GraphQLError(error.message, { extensions: { code: error.code, argument: error.field } })
+  return asGraphQLError(error)
+}
+
 /** The domain's id rule (uid, guid), reported as a top-level error naming the argument. */
 export function checkId(argument: string, value: string): string {
   try {
     return requireId(argument, value)
   } catch (error) {
-    if (error instanceof InvalidInputError) throw new GraphQLError(error.message, { extensions: { code: error.code, argument } })
-    throw error
+    throw asQueryError(error)
   }
 }
 

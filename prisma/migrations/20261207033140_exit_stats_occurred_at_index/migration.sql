@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "MemberLeftEvent_occurredAt_idx" ON "MemberLeftEvent"("occurredAt");
