@@ -12,6 +12,7 @@ import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
 import { SharedSubscriptions, type SharedSubscriptionArgs, type SharedSubscriptionCounts } from './websocket/shared-subscriptions.js'
 import { defaultMaxBufferedBytes, sinkOf } from './websocket/socket-sink.js'
 import { connectionLog, operationLog, serveGraphqlWs } from './websocket/graphql-ws-server.js'
+import { TOO_MANY_CONNECTIONS_CLOSE_CODE, tooManyOperations } from './websocket/web-socket-limits.js'
 import { offlineGraphiQL } from './graphiql/offline-graphiql.js'
 import { readinessCheck } from './operations/readiness.js'
 import { noteOnRequest, scopedLogger, withLogScope, yogaLogger, type Logger } from './operations/logger.js'
@@ -40,7 +41,7 @@ export interface LiveCounts extends SharedSubscriptionCounts {
 }
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'port' | 'host' | 'production' | 'metricsToken' | 'shutdownTimeoutMs'>
+  config: Pick<Config, 'port' | 'host' | 'production' | 'metricsToken' | 'shutdownTimeoutMs' | 'webSocketLimits'>
   deps: AppDeps
   authSecret: string
   /** Shorter timers for tests; offlineSweepMs 0 turns the realtime kick-out sweeper off. */
@@ -184,7 +185,8 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     return true
   }
 
-  const webSockets = new WebSocketServer({ server, path: graphqlPath })
+  // A message over maxPayload closes the socket with 1009 before it is parsed.
+  const webSockets = new WebSocketServer({ server, path: graphqlPath, maxPayload: config.webSocketLimits.maxMessageBytes })
   const graphqlWs = serveGraphqlWs<Record<string, unknown> | undefined>(
     {
       execute: (args) => {
@@ -204,6 +206,12 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           }
           if (viewer?.uid) {
             const socket = ctx.extra.socket
+            // Checked and counted in the same turn, so racing connects cannot both pass.
+            if (deps.liveSessions.count(viewer.uid) >= config.webSocketLimits.connectionsPerUser) {
+              connectionLog(log, ctx.extra).info({ uid: viewer.uid }, `WebSocket connection refused: too many connections (${TOO_MANY_CONNECTIONS_CLOSE_CODE})`)
+              socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, 'Too many connections for this user')
+              return false
+            }
             const forget = deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden'))
             socket.once('close', forget)
             const goneOffline = await deps.presence.connect(viewer.uid)
@@ -220,6 +228,8 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
         }
       },
       onSubscribe: async (ctx, id, payload) => {
+        const overLimit = tooManyOperations(ctx.subscriptions, config.webSocketLimits.subscriptionsPerConnection)
+        if (overLimit) return [overLimit]
         const initialContext = {
           socket: ctx.extra.socket,
           params: payload,

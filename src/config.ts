@@ -40,6 +40,9 @@ const schema = z.object({
   RATE_LIMIT_MUTATIONS: z.coerce.number().int().min(1).max(1_000_000).default(120),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(1200),
+  MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(100_000).default(100),
+  WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
 })
 
 export type Config = {
@@ -66,6 +69,14 @@ export type Config = {
     windowSeconds: number
     /** HTTP requests per minute per user, or per client address without a token. */
     requestsPerMinute: number
+  }
+  webSocketLimits: {
+    /** Open graphql-ws connections one user may hold on one instance; the next is closed with 4429. */
+    connectionsPerUser: number
+    /** Operations one connection may have running; the next gets an error message. */
+    subscriptionsPerConnection: number
+    /** Largest message a client may send; a larger one closes the socket with 1009. */
+    maxMessageBytes: number
   }
   webhooks: {
     /** Sent as the SdkAppid query value. */
@@ -108,6 +119,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mutations: e.RATE_LIMIT_MUTATIONS,
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE,
+    },
+    webSocketLimits: {
+      connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
+      subscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
     },
     webhooks: {
       appId: e.APP_ID,

@@ -64,6 +64,13 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     awaitingPong.delete(this)
   }
   function onSocketError(this: WebSocket, error: Error): void {
+    // ws's WS_ERR_* codes are the client breaking the protocol (a message over maxPayload, a bad
+    // frame); ws has already closed the socket with the matching code (1009, 1002).
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+      log.info({ connId: connIds.get(this), code, reason: error.message }, 'WebSocket closed: the client broke the protocol')
+      return
+    }
     log.error({ connId: connIds.get(this), err: error }, 'a WebSocket failed')
     this.close(CloseCode.InternalServerError, 'Internal server error')
   }
