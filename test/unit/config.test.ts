@@ -82,6 +82,7 @@ test('operating settings default as the contract README says', () => {
     metricsToken: undefined,
     shutdownTimeoutMs: 10_000,
     rateLimits: { mutations: 120, windowSeconds: 60, requestsPerMinute: 1200 },
+    webSocketLimits: { connectionsPerUser: 20, subscriptionsPerConnection: 100, maxMessageBytes: 262144 },
   })
 })
 
