@@ -41,7 +41,7 @@ export interface LiveCounts extends SharedSubscriptionCounts {
 }
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'port' | 'host' | 'production' | 'metricsToken' | 'shutdownTimeoutMs' | 'webSocketLimits'>
+  config: Pick<Config, 'port' | 'host' | 'production' | 'metricsToken' | 'shutdownTimeoutMs' | 'webSocketLimits' | 'identityProvider'>
   deps: AppDeps
   authSecret: string
   /** Shorter timers for tests; offlineSweepMs 0 turns the realtime kick-out sweeper off. */
@@ -91,7 +91,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     publish: (events) => deps.announceExits(events),
     log,
   })
-  const tokens = new TokenVerifier(authSecret)
+  const tokens = new TokenVerifier(authSecret, { identityProvider: config.identityProvider })
 
   const yoga = createYoga<TransportContext, GraphQLContext>({
     schema,

@@ -10,6 +10,11 @@ const schema = z.object({
     .or(z.literal('').transform(() => undefined)),
   DATA_DIR: z.string().min(1).default('./data'),
   AUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional().or(z.literal('').transform(() => undefined)),
+  AUTH_JWKS_URL: z.string().url().regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional().or(z.literal('').transform(() => undefined)),
+  AUTH_ISSUER: z.string().min(1).optional().or(z.literal('').transform(() => undefined)),
+  AUTH_AUDIENCE: z.string().min(1).optional().or(z.literal('').transform(() => undefined)),
+  AUTH_JWKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  AUTH_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   NODE_ENV: z.string().default('development'),
   APP_ID: z.string().min(1).max(100).default('departures'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5000),
@@ -54,6 +59,20 @@ export type Config = {
   /** Unset: generated once and kept in dataDir (refused in production). */
   authSecret: string | undefined
   production: boolean
+  /** RS256/ES256 tokens from an identity provider, verified against its JWKS (beside HS256 with authSecret). */
+  identityProvider:
+    | {
+        jwksUrl: string
+        /** Checked against `iss` when set. */
+        issuer: string | undefined
+        /** Checked against `aud` when set. */
+        audience: string | undefined
+        /** How long one fetch of the key set may take. */
+        timeoutMs: number
+        /** At least this long between two fetches made for an unknown `kid`. */
+        cooldownMs: number
+      }
+    | undefined
   /** Unset: one instance, everything in process. Set: events, sign-outs and rate-limit counters cross instances. */
   redisUrl: string | undefined
   /** Prefix of every Redis channel and key, so that deployments can share one Redis. */
@@ -110,6 +129,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     authSecret: e.AUTH_SECRET,
     production,
+    identityProvider: e.AUTH_JWKS_URL
+      ? { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, timeoutMs: e.AUTH_JWKS_TIMEOUT_MS, cooldownMs: e.AUTH_JWKS_COOLDOWN_MS }
+      : undefined,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,

@@ -1,6 +1,19 @@
-import { InvalidTokenError, verificationKey, verifyToken, type TokenClaims } from './tokens.js'
+import { createRemoteJWKSet } from 'jose'
+import type { Config } from '../config.js'
+import {
+  algorithmOf,
+  identityProviderAlgorithms,
+  InvalidTokenError,
+  verificationKey,
+  verifyIdentityProviderToken,
+  verifyToken,
+  type IdentityProviderKeys,
+  type TokenClaims,
+} from './tokens.js'
 
 export interface TokenVerifierOptions {
+  /** RS256/ES256 tokens from an identity provider, beside HS256 with the secret. */
+  identityProvider?: Config['identityProvider']
   /** Tokens remembered at most (the oldest is forgotten first). */
   maxEntries?: number
   now?: () => number
@@ -17,6 +30,7 @@ export class TokenVerifier {
   private readonly maxEntries: number
   private readonly now: () => number
   private key: Promise<CryptoKey> | null = null
+  private readonly identityProvider: IdentityProviderKeys | undefined
 
   constructor(
     private readonly secret: string,
@@ -24,6 +38,14 @@ export class TokenVerifier {
   ) {
     this.maxEntries = options.maxEntries ?? 10_000
     this.now = options.now ?? Date.now
+    const provider = options.identityProvider
+    // jose keeps the key set (10 minutes), refetches it for a kid it does not know (at most once
+    // per cooldown, so made-up kids cannot flood the provider) and gives up a fetch at the timeout.
+    this.identityProvider = provider && {
+      keys: createRemoteJWKSet(new URL(provider.jwksUrl), { timeoutDuration: provider.timeoutMs, cooldownDuration: provider.cooldownMs }),
+      issuer: provider.issuer,
+      audience: provider.audience,
+    }
   }
 
   async verify(token: string): Promise<TokenClaims> {
@@ -32,11 +54,20 @@ export class TokenVerifier {
       if (known.expiresAt === null || known.expiresAt.getTime() > this.now()) return known
       throw new InvalidTokenError('expired', 'the token has expired')
     }
-    this.key ??= verificationKey(this.secret)
-    const claims = await verifyToken(await this.key, token)
+    const claims = await this.verifyUnknown(token)
     if (this.verified.size >= this.maxEntries) this.verified.delete(this.verified.keys().next().value!)
     this.verified.set(token, claims)
     return claims
+  }
+
+  private async verifyUnknown(token: string): Promise<TokenClaims> {
+    const algorithm = algorithmOf(token)
+    if (algorithm !== undefined && identityProviderAlgorithms.includes(algorithm)) {
+      if (!this.identityProvider) throw new InvalidTokenError('bad-signature', `the token is signed with ${algorithm}: this server takes HS256 tokens only (no AUTH_JWKS_URL)`)
+      return verifyIdentityProviderToken(this.identityProvider, token)
+    }
+    this.key ??= verificationKey(this.secret)
+    return verifyToken(await this.key, token)
   }
 
   /** @internal Tokens remembered (tests check the bound). */

@@ -1,4 +1,4 @@
-import { SignJWT, errors, jwtVerify } from 'jose'
+import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 
 const algorithm = 'HS256'
 
@@ -21,7 +21,7 @@ export interface SignTokenOptions {
   issuedAt?: Date
 }
 
-export type InvalidTokenReason = 'malformed' | 'expired' | 'bad-signature' | 'missing-claims'
+export type InvalidTokenReason = 'malformed' | 'expired' | 'bad-signature' | 'missing-claims' | 'keys-unavailable'
 
 export class InvalidTokenError extends Error {
   constructor(
@@ -53,13 +53,54 @@ export function verificationKey(secret: string): Promise<CryptoKey> {
 
 /** Checks signature, expiry and claims; throws InvalidTokenError for any token it refuses. */
 export async function verifyToken(secretOrKey: string | CryptoKey, token: string): Promise<TokenClaims> {
-  let payload
   const key = typeof secretOrKey === 'string' ? keyOf(secretOrKey) : secretOrKey
   try {
-    ;({ payload } = await jwtVerify(token, key, { algorithms: [algorithm], requiredClaims: ['sub', 'iat'] }))
+    const { payload } = await jwtVerify(token, key, { algorithms: [algorithm], requiredClaims: ['sub', 'iat'] })
+    return claimsOf(payload)
   } catch (error) {
+    if (error instanceof InvalidTokenError) throw error
     throw invalidTokenFrom(error) ?? error
   }
+}
+
+/** An identity provider's signing keys (jose's remote JWK set) and the claims it must set. */
+export interface IdentityProviderKeys {
+  keys: JWTVerifyGetKey
+  issuer?: string
+  audience?: string
+}
+
+/** The algorithms accepted from an identity provider. */
+export const identityProviderAlgorithms = ['RS256', 'ES256']
+
+/** The `alg` of a token's protected header, or undefined when the token is not a JWS. */
+export function algorithmOf(token: string): string | undefined {
+  try {
+    return decodeProtectedHeader(token).alg
+  } catch {
+    return undefined
+  }
+}
+
+/** As verifyToken, for a token an identity provider signed (RS256/ES256, `iss` and `aud` when configured). */
+export async function verifyIdentityProviderToken(provider: IdentityProviderKeys, token: string): Promise<TokenClaims> {
+  try {
+    const { payload } = await jwtVerify(token, provider.keys, {
+      algorithms: identityProviderAlgorithms,
+      issuer: provider.issuer,
+      audience: provider.audience,
+      requiredClaims: ['sub', 'iat'],
+    })
+    return claimsOf(payload)
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw error
+    if (error instanceof errors.JOSEError) throw invalidTokenFrom(error) ?? error
+    // Fetching the key set failed before jose could judge the token (refused, DNS, a bad answer).
+    throw new InvalidTokenError('keys-unavailable', 'the identity provider’s keys could not be fetched; try again')
+  }
+}
+
+function claimsOf(payload: JWTPayload): TokenClaims {
   // iat is required because tokensValidAfter (set on deactivation) is compared with it.
   if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.iat !== 'number') {
     throw new InvalidTokenError('missing-claims', 'the token needs a non-empty "sub" and a numeric "iat"')
@@ -77,11 +118,15 @@ function invalidTokenFrom(error: unknown): InvalidTokenError | undefined {
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return new InvalidTokenError('bad-signature', 'the token is not signed with this server’s secret')
   }
+  if (error instanceof errors.JWKSNoMatchingKey) return new InvalidTokenError('bad-signature', 'the identity provider has no key with the token’s "kid"')
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
+    return new InvalidTokenError('keys-unavailable', 'the identity provider’s keys could not be fetched; try again')
+  }
   if (error instanceof errors.JWTClaimValidationFailed) {
     return new InvalidTokenError('missing-claims', `the token's claims are not acceptable: ${error.message}`)
   }
-  if (error instanceof errors.JOSEError) return new InvalidTokenError('malformed', `the token is not a valid HS256 JWT: ${error.message}`)
+  if (error instanceof errors.JOSEError) return new InvalidTokenError('malformed', `the token is not a valid JWT: ${error.message}`)
   // jose throws TypeError for some malformed inputs (e.g. bad base64).
-  if (error instanceof TypeError) return new InvalidTokenError('malformed', 'the token is not a valid HS256 JWT')
+  if (error instanceof TypeError) return new InvalidTokenError('malformed', 'the token is not a valid JWT')
   return undefined
 }
