@@ -3,7 +3,7 @@ import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InsufficientScopeError, InvalidInputError, UserNotFoundError } from '../errors.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
-import { requireId } from '../validation.js'
+import { requireId, requireStorable } from '../validation.js'
 import { findMembership, lockGroup } from './group-lock.js'
 import { removeByOperator } from './remove-members.js'
 import { callerRank, rankOf } from './scopes.js'
@@ -30,6 +30,7 @@ export function banGroupMember(
   const guid = requireId('guid', input.guid)
   const uid = requireId('uid', input.uid)
   const reason = input.reason ?? null
+  if (reason !== null) requireStorable('reason', reason)
   if (reason !== null && [...reason].length > 500) throw new InvalidInputError('reason', 'must be at most 500 characters')
   return inTransaction(deps, async (tx) => {
     const group = await lockGroup(tx, guid)

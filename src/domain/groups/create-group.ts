@@ -3,7 +3,7 @@ import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { InvalidInputError } from '../errors.js'
 import { inTransaction, type Outcome } from '../transaction.js'
-import { requireId, requireName } from '../validation.js'
+import { requireId, requireName, requireStorable } from '../validation.js'
 import { hashGroupPassword } from './group-password.js'
 import { requireCallerUser } from './caller.js'
 
@@ -20,6 +20,8 @@ export async function createGroup(deps: DomainDeps, actor: Actor, input: CreateG
   const guid = requireId('input.guid', input.guid)
   const name = requireName('input.name', input.name)
   const password = input.password ?? null
+  // Hashed, never stored; but a lone surrogate would hash as U+FFFD, so two passwords would match.
+  if (password !== null) requireStorable('input.password', password)
   if (input.type === 'PASSWORD') {
     if (password === null || password.length < 1 || password.length > 100) {
       throw new InvalidInputError('input.password', 'a PASSWORD group needs a password of 1–100 characters')

@@ -3,7 +3,7 @@ import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
 import { AlreadyMemberError, BannedError, InsufficientScopeError, InvalidInputError, WrongPasswordError } from '../errors.js'
 import { inTransaction, type Outcome, type Tx } from '../transaction.js'
-import { requireId } from '../validation.js'
+import { requireId, requireStorable } from '../validation.js'
 import { requireCallerUser } from './caller.js'
 import { groupPasswordMatches } from './group-password.js'
 import { lockGroup } from './group-lock.js'
@@ -29,6 +29,7 @@ export function joinGroup(
   input: { guid: string; password?: string | null },
 ): Promise<Outcome<{ group: Group; member: GroupMember }>> {
   const guid = requireId('guid', input.guid)
+  if (input.password != null) requireStorable('password', input.password)
   if (input.password != null && input.password.length > 100) throw new InvalidInputError('password', 'must be at most 100 characters')
   return inTransaction(deps, async (tx) => {
     const group = await lockGroup(tx, guid)

@@ -1,8 +1,10 @@
 import { InvalidInputError } from '../errors.js'
+import { requireStorable } from '../validation.js'
 import type { WebhookEndpointDeps } from './webhook-deps.js'
 
 /** An endpoint URL: http or https, no credentials, at most 2,048 characters, on an allowed host. */
 export async function requireWebhookUrl(deps: WebhookEndpointDeps, field: string, value: string): Promise<string> {
+  requireStorable(field, value)
   if (value.length > 2048) throw new InvalidInputError(field, 'must be at most 2,048 characters')
   let url: URL
   try {

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql'
 import { parsePrismaCursor } from '@pothos/plugin-prisma'
 import { InvalidInputError } from '../../domain/errors.js'
-import { requireId } from '../../domain/validation.js'
+import { requireId, unstorableText } from '../../domain/validation.js'
 import { asGraphQLError } from '../member-left-errors.js'
 
 export const MAX_PAGE_SIZE = 100
@@ -33,6 +33,8 @@ export function checkId(argument: string, value: string): string {
 export function checkSearch(argument: string, value: string | null | undefined): string | null {
   if (value == null || value === '') return null
   if (value.length > MAX_SEARCH_LENGTH) throw invalidArgument(argument, `at most ${MAX_SEARCH_LENGTH} characters`)
+  const problem = unstorableText(value)
+  if (problem) throw invalidArgument(argument, problem)
   return value
 }
 
