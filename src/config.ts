@@ -40,6 +40,7 @@ const schema = z.object({
   RATE_LIMIT_MUTATIONS: z.coerce.number().int().min(1).max(1_000_000).default(120),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(1200),
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false', '']).default(''),
 })
 
 export type Config = {
@@ -51,6 +52,11 @@ export type Config = {
   /** Unset: generated once and kept in dataDir (refused in production). */
   authSecret: string | undefined
   production: boolean
+  /**
+   * Introspection and field suggestions ("Did you mean …"): on unless production;
+   * GRAPHQL_INTROSPECTION=true or false decides either way.
+   */
+  introspection: boolean
   /** Unset: one instance, everything in process. Set: events, sign-outs and rate-limit counters cross instances. */
   redisUrl: string | undefined
   /** Prefix of every Redis channel and key, so that deployments can share one Redis. */
@@ -99,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     authSecret: e.AUTH_SECRET,
     production,
+    introspection: e.GRAPHQL_INTROSPECTION === '' ? !production : e.GRAPHQL_INTROSPECTION === 'true',
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,

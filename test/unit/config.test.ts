@@ -96,3 +96,12 @@ test('operating settings are read and bad ones named', () => {
   expect(message).toMatch(/LOG_LEVEL/)
   expect(message).toMatch(/RATE_LIMIT_WINDOW_SECONDS/)
 })
+
+test('introspection is on outside production, off in production, and GRAPHQL_INTROSPECTION decides either way', () => {
+  const secret = 'a'.repeat(32)
+  expect(loadConfig({}).introspection).toBe(true)
+  expect(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: secret }).introspection).toBe(false)
+  expect(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: secret, GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true)
+  expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false)
+  expect(configError({ GRAPHQL_INTROSPECTION: 'yes' })).toMatch(/GRAPHQL_INTROSPECTION/)
+})
