@@ -18,6 +18,7 @@ import { noteOnRequest, scopedLogger, withLogScope, yogaLogger, type Logger } fr
 import { beginHttpRequest, useOperationOnRequestLog } from './operations/http-log.js'
 import { metricsEndpoint, metricsPath } from './operations/metrics-endpoint.js'
 import { hiddenSchemaPlugins } from './limits/hidden-schema.js'
+import { documentLimitPlugins, shortDocumentCache } from './limits/document-limits.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
@@ -41,7 +42,7 @@ export interface LiveCounts extends SharedSubscriptionCounts {
 }
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'port' | 'host' | 'production' | 'introspection' | 'metricsToken' | 'shutdownTimeoutMs'>
+  config: Pick<Config, 'port' | 'host' | 'production' | 'introspection' | 'documentLimits' | 'metricsToken' | 'shutdownTimeoutMs'>
   deps: AppDeps
   authSecret: string
   /** Shorter timers for tests; offlineSweepMs 0 turns the realtime kick-out sweeper off. */
@@ -105,7 +106,8 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
       return { viewer, deps }
     },
     logging: yogaLogger(log),
-    plugins: [useOperationOnRequestLog(), ...(config.introspection ? [] : hiddenSchemaPlugins())],
+    plugins: [useOperationOnRequestLog(), ...documentLimitPlugins(config.documentLimits), ...(config.introspection ? [] : hiddenSchemaPlugins())],
+    parserAndValidationCache: { documentCache: shortDocumentCache(), errorCache: shortDocumentCache() },
     // Yoga masks unexpected errors ("Unexpected error.") and logs them; isDev would put their
     // message and stack into responses whenever NODE_ENV=development.
     maskedErrors: { isDev: false },

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { DocumentLimits } from './limits/document-limits.js'
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -41,6 +42,11 @@ const schema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(1200),
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false', '']).default(''),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).max(1000).default(10),
+  MAX_ALIASES: z.coerce.number().int().min(0).max(100_000).default(30),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).max(100_000).default(50),
+  MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(2000),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).max(100_000_000).default(5000),
 })
 
 export type Config = {
@@ -57,6 +63,8 @@ export type Config = {
    * GRAPHQL_INTROSPECTION=true or false decides either way.
    */
   introspection: boolean
+  /** Every operation (HTTP and graphql-ws) is refused before execution beyond these. */
+  documentLimits: DocumentLimits
   /** Unset: one instance, everything in process. Set: events, sign-outs and rate-limit counters cross instances. */
   redisUrl: string | undefined
   /** Prefix of every Redis channel and key, so that deployments can share one Redis. */
@@ -106,6 +114,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authSecret: e.AUTH_SECRET,
     production,
     introspection: e.GRAPHQL_INTROSPECTION === '' ? !production : e.GRAPHQL_INTROSPECTION === 'true',
+    documentLimits: {
+      depth: e.MAX_QUERY_DEPTH,
+      aliases: e.MAX_ALIASES,
+      directives: e.MAX_DIRECTIVES,
+      tokens: e.MAX_TOKENS,
+      cost: e.MAX_QUERY_COST,
+    },
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
