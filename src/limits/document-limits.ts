@@ -34,7 +34,13 @@ export function documentLimitPlugins(limits: DocumentLimits): Plugin[] {
     // Every field counts once per time it is resolved, however deep: a cost is what a document reads.
     depthCostFactor: 1,
   }
-  const costLimit: Plugin = { onValidate: ({ addValidationRule }) => addValidationRule(pagedCostRule(costOptions)) }
+  const costLimit: Plugin = {
+    onValidate: ({ addValidationRule, params, context }) => {
+      // Yoga's context (and graphql-ws' initial one, see app.ts) carries the request's params.
+      const variables = (context as { params?: { variables?: Record<string, unknown> | null } }).params?.variables ?? {}
+      addValidationRule(pagedCostRule(costOptions, pagesGivenIn(params.documentAST, variables)))
+    },
+  }
   return [
     maxTokensPlugin({ n: limits.tokens }),
     maxDepthPlugin({ n: limits.depth, ...report }),
@@ -44,16 +50,30 @@ export function documentLimitPlugins(limits: DocumentLimits): Plugin[] {
   ] as Plugin[]
 }
 
+/** The values of the variables given as `first`/`last`, when they are integers. */
+function pagesGivenIn(document: DocumentNode, variables: Record<string, unknown>): Map<string, number> {
+  const pages = new Map<string, number>()
+  visit(document, {
+    Argument(node) {
+      if ((node.name.value === 'first' || node.name.value === 'last') && node.value.kind === Kind.VARIABLE) {
+        const value = variables[node.value.name.value]
+        if (Number.isInteger(value)) pages.set(node.value.name.value, value as number)
+      }
+    },
+  })
+  return pages
+}
+
 /**
  * Armor's cost rule multiplies a field's cost by its `first`/`last` only when that is a
- * literal. This gives the rule a copy of the document in which every `first`/`last` it could
- * not read is one: a variable's literal default, else the largest page (assumedPage.variable),
+ * literal. This gives the rule a copy of the document in which every `first`/`last` is one:
+ * a variable's value, else its literal default, else the largest page (assumedPage.variable);
  * and a list field with a `first` argument but neither given gets the default page.
  */
-function pagedCostRule(options: CostLimitOptions) {
+function pagedCostRule(options: CostLimitOptions, pages: Map<string, number>) {
   const armorRule = costLimitRule(options)
-  return (context: ValidationContext): ASTVisitor => {
-    const paged = withPages(context, context.getDocument())
+  const rule = (context: ValidationContext): ASTVisitor => {
+    const paged = withPages(context, context.getDocument(), pages)
     const fragments = new Map(paged.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]))
     const pagedContext = new Proxy(context, {
       get: (target, prop) => (prop === 'getFragment' ? (name: string) => fragments.get(name) : Reflect.get(target, prop, target)),
@@ -63,9 +83,12 @@ function pagedCostRule(options: CostLimitOptions) {
     let index = 0
     return { OperationDefinition: () => visitor.onOperationDefinitionEnter(operations[index++]) }
   }
+  // Yoga caches validation results by document and by the names of the rules: the same
+  // document with other pages must be validated again.
+  return Object.defineProperty(rule, 'name', { value: `PagedCost(${JSON.stringify([...pages])})` })
 }
 
-function withPages(context: ValidationContext, document: DocumentNode): DocumentNode {
+function withPages(context: ValidationContext, document: DocumentNode, pages: Map<string, number>): DocumentNode {
   const typeInfo = new TypeInfo(context.getSchema())
   const defaults = new Map<string, ValueNode | undefined>()
   for (const definition of document.definitions) {
@@ -86,6 +109,8 @@ function withPages(context: ValidationContext, document: DocumentNode): Document
           ...node,
           arguments: node.arguments!.map((argument) => {
             if (argument.value.kind !== Kind.VARIABLE) return argument
+            const given = pages.get(argument.value.name.value)
+            if (given !== undefined) return { ...argument, value: page(given) }
             const fallback = defaults.get(argument.value.name.value)
             return { ...argument, value: fallback?.kind === Kind.INT ? fallback : page(assumedPage.variable) }
           }),

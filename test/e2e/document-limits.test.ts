@@ -1,5 +1,6 @@
 import { getIntrospectionQuery } from 'graphql'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { connect } from '../support/remote.js'
 import { postQuery, wsQuery, type HttpAnswer, type WsAnswer } from '../support/raw-operations.js'
 import { createUsers } from '../support/domain-fixtures.js'
 import { startTestServer, type TestServer } from '../support/server.js'
@@ -89,14 +90,31 @@ describe('cost counts lists by their page', () => {
     expectRefusedOverWs(ws, /found 40300\./)
   })
 
-  test('a page given as a variable counts as the largest page (100) unless the variable has a literal default', async () => {
-    const query = (n: string) => `query Page${n.replace(/\W/g, '')}($n: Int${n}) { groups(first: $n) { edges { node { members(first: $n) { edges { node { joinedAt } } } } } } }`
-    expectRefusedOverHttp(await postQuery(server, query(''), token), /found 40300\./)
-    // members: 4 × 30, groups: (3 + 120) × 30 = 3690
-    const defaulted = await postQuery(server, query(' = 30'), token)
-    expect(defaulted.status, JSON.stringify(defaulted.body)).toBe(200)
-    expect(defaulted.body.errors).toBeUndefined()
-    expectRefusedOverHttp(await postQuery(server, query(' = 40'), token), /found 6520\./)
+  test('a page given as a variable counts as its value; a missing one as the variable’s default, else the largest page (100)', async () => {
+    const query = (n: string) => `query Page($n: Int${n}) { groups(first: $n) { edges { node { members(first: $n) { edges { node { joinedAt } } } } } } }`
+    const post = (text: string, variables: Record<string, unknown>) =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: text, variables }),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as { errors?: Array<{ message: string }> } }))
+    // members: 4 × n, groups: (3 + 4 × n) × n
+    expect(await post(query(''), { n: 30 })).toEqual({ status: 200, body: { data: { groups: { edges: [] } } } })
+    // The same document again with a larger page: not answered from Yoga's validation cache.
+    expect(await post(query(''), { n: 100 })).toMatchObject({ status: 400, body: { errors: [{ message: expect.stringMatching(/found 40300\./) }] } })
+    expect(await post(query(''), {})).toMatchObject({ status: 400, body: { errors: [{ message: expect.stringMatching(/found 40300\./) }] } })
+    expect(await post(query(' = 30'), {})).toMatchObject({ status: 200 })
+    expect(await post(query(' = 40'), {})).toMatchObject({ status: 400, body: { errors: [{ message: expect.stringMatching(/found 6520\./) }] } })
+    // graphql-ws hands the variables over too.
+    const client = connect(server, token)
+    try {
+      const refused = await new Promise<unknown>((resolve) =>
+        client.subscribe({ query: query(''), variables: { n: 100 } }, { next: resolve, error: resolve, complete: () => resolve('completed') }),
+      )
+      expect(JSON.stringify(refused)).toMatch(/found 40300\./)
+    } finally {
+      await client.dispose()
+    }
   })
 
   test('a list field without first or last counts as its default page (20)', async () => {
