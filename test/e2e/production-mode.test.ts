@@ -53,6 +53,7 @@ describe('in production', () => {
 
   test('there is no GraphiQL page (it would need introspection)', async () => {
     const response = await fetch(production.url, { headers: { accept: 'text/html' } })
+    await response.arrayBuffer()
     expect(response.headers.get('content-type') ?? '').not.toMatch(/text\/html/)
   })
 
@@ -88,6 +89,7 @@ describe('in development', () => {
     expect((await postQuery(development, introspection)).body.data).toHaveProperty('__schema.queryType.name', 'Query')
     expect((await wsQuery(development, introspection)).results[0]?.data).toHaveProperty('__schema.queryType.name', 'Query')
     const page = await fetch(development.url, { headers: { accept: 'text/html' } })
+    await page.arrayBuffer()
     expect(page.headers.get('content-type')).toMatch(/text\/html/)
   })
 
