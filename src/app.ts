@@ -18,6 +18,8 @@ import { readinessCheck } from './operations/readiness.js'
 import { noteOnRequest, scopedLogger, withLogScope, yogaLogger, type Logger } from './operations/logger.js'
 import { beginHttpRequest, useOperationOnRequestLog } from './operations/http-log.js'
 import { metricsEndpoint, metricsPath } from './operations/metrics-endpoint.js'
+import { hiddenSchemaPlugins } from './limits/hidden-schema.js'
+import { documentLimitPlugins, shortDocumentCache } from './limits/document-limits.js'
 
 export interface App {
   /** The GraphQL endpoint, `http://HOST:PORT/graphql` (GraphiQL from a browser); known after start(). */
@@ -41,7 +43,7 @@ export interface LiveCounts extends SharedSubscriptionCounts {
 }
 
 export interface BuildAppOptions {
-  config: Pick<Config, 'port' | 'host' | 'production' | 'metricsToken' | 'shutdownTimeoutMs' | 'webSocketLimits' | 'identityProvider'>
+  config: Pick<Config, 'port' | 'host' | 'production' | 'introspection' | 'documentLimits' | 'metricsToken' | 'shutdownTimeoutMs' | 'webSocketLimits' | 'identityProvider'>
   deps: AppDeps
   authSecret: string
   /** Shorter timers for tests; offlineSweepMs 0 turns the realtime kick-out sweeper off. */
@@ -105,13 +107,15 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
       return { viewer, deps }
     },
     logging: yogaLogger(log),
-    plugins: [useOperationOnRequestLog()],
+    plugins: [useOperationOnRequestLog(), ...documentLimitPlugins(config.documentLimits), ...(config.introspection ? [] : hiddenSchemaPlugins())],
+    parserAndValidationCache: { documentCache: shortDocumentCache(), errorCache: shortDocumentCache() },
     // Yoga masks unexpected errors ("Unexpected error.") and logs them; isDev would put their
     // message and stack into responses whenever NODE_ENV=development.
     maskedErrors: { isDev: false },
     // The page's own fetcher (src/graphiql/offline-graphiql.ts) is what sends subscriptions over graphql-ws;
     // subscriptionsProtocol says the same to Yoga's built-in one.
-    graphiql: {
+    // GraphiQL cannot work without introspection: no page rather than a broken one.
+    graphiql: config.introspection && {
       title: 'Departures',
       subscriptionsProtocol: 'WS',
       defaultQuery: '# Paste a token into Headers: { "Authorization": "Bearer <token>" }\n# (npm run token -- <uid> [--admin])\n\n{\n  me {\n    uid\n    name\n  }\n}\n',

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { DocumentLimits } from './limits/document-limits.js'
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -48,6 +49,12 @@ const schema = z.object({
   MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(100_000).default(100),
   WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false', '']).default(''),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).max(1000).default(10),
+  MAX_ALIASES: z.coerce.number().int().min(0).max(100_000).default(30),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).max(100_000).default(50),
+  MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(2000),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).max(100_000_000).default(5000),
 })
 
 export type Config = {
@@ -73,6 +80,13 @@ export type Config = {
         cooldownMs: number
       }
     | undefined
+  /**
+   * Introspection and field suggestions ("Did you mean …"): on unless production;
+   * GRAPHQL_INTROSPECTION=true or false decides either way.
+   */
+  introspection: boolean
+  /** Every operation (HTTP and graphql-ws) is refused before execution beyond these. */
+  documentLimits: DocumentLimits
   /** Unset: one instance, everything in process. Set: events, sign-outs and rate-limit counters cross instances. */
   redisUrl: string | undefined
   /** Prefix of every Redis channel and key, so that deployments can share one Redis. */
@@ -132,6 +146,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     identityProvider: e.AUTH_JWKS_URL
       ? { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, timeoutMs: e.AUTH_JWKS_TIMEOUT_MS, cooldownMs: e.AUTH_JWKS_COOLDOWN_MS }
       : undefined,
+    introspection: e.GRAPHQL_INTROSPECTION === '' ? !production : e.GRAPHQL_INTROSPECTION === 'true',
+    documentLimits: {
+      depth: e.MAX_QUERY_DEPTH,
+      aliases: e.MAX_ALIASES,
+      directives: e.MAX_DIRECTIVES,
+      tokens: e.MAX_TOKENS,
+      cost: e.MAX_QUERY_COST,
+    },
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,

@@ -56,21 +56,7 @@ export interface ServerProcess {
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   const authSecret = env.AUTH_SECRET ?? randomBytes(24).toString('base64url')
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: 'memory',
-      DATABASE_URL: '',
-      REDIS_URL: '',
-      AUTH_SECRET: authSecret,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawnServer({ AUTH_SECRET: authSecret, ...env })
   const lines: string[] = []
   const waiters = new Set<() => void>()
   let stderr = ''
@@ -155,4 +141,29 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     stop: (signal = 'SIGTERM') => signalled(signal),
     kill9: () => signalled('SIGKILL'),
   }
+}
+
+function spawnServer(env: Record<string, string>) {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory', DATABASE_URL: '', REDIS_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+/**
+ * Runs the server with settings it must refuse: resolves with how it exited and what it
+ * wrote. Killed (and rejected) if it is still running after timeoutMs, i.e. if it started.
+ */
+export async function runServerProcessToExit(env: Record<string, string>, timeoutMs = 60_000): Promise<Exit & { stdout: string; stderr: string }> {
+  const child = spawnServer(env)
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null]
+  clearTimeout(timer)
+  if (signal === 'SIGKILL') throw new Error(`still running after ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`)
+  return { code, signal, stdout, stderr }
 }

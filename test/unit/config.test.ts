@@ -97,3 +97,22 @@ test('operating settings are read and bad ones named', () => {
   expect(message).toMatch(/LOG_LEVEL/)
   expect(message).toMatch(/RATE_LIMIT_WINDOW_SECONDS/)
 })
+
+test('introspection is on outside production, off in production, and GRAPHQL_INTROSPECTION decides either way', () => {
+  const secret = 'a'.repeat(32)
+  expect(loadConfig({}).introspection).toBe(true)
+  expect(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: secret }).introspection).toBe(false)
+  expect(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: secret, GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true)
+  expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false)
+  expect(configError({ GRAPHQL_INTROSPECTION: 'yes' })).toMatch(/GRAPHQL_INTROSPECTION/)
+})
+
+test('document limits default as the contract README says, and are read from MAX_…', () => {
+  expect(loadConfig({}).documentLimits).toEqual({ depth: 10, aliases: 30, directives: 50, tokens: 2000, cost: 5000 })
+  expect(
+    loadConfig({ MAX_QUERY_DEPTH: '12', MAX_ALIASES: '5', MAX_DIRECTIVES: '7', MAX_TOKENS: '3000', MAX_QUERY_COST: '100000' }).documentLimits,
+  ).toEqual({ depth: 12, aliases: 5, directives: 7, tokens: 3000, cost: 100000 })
+  const message = configError({ MAX_QUERY_DEPTH: '0', MAX_TOKENS: 'many' })
+  expect(message).toMatch(/MAX_QUERY_DEPTH/)
+  expect(message).toMatch(/MAX_TOKENS/)
+})
