@@ -99,7 +99,9 @@ describe('cost counts lists by their page', () => {
         body: JSON.stringify({ query: text, variables }),
       }).then(async (response) => ({ status: response.status, body: (await response.json()) as { errors?: Array<{ message: string }> } }))
     // members: 4 × n, groups: (3 + 4 × n) × n
-    expect(await post(query(''), { n: 30 })).toEqual({ status: 200, body: { data: { groups: { edges: [] } } } })
+    const admitted = await post(query(''), { n: 30 })
+    expect(admitted.status, JSON.stringify(admitted.body)).toBe(200)
+    expect(admitted.body.errors).toBeUndefined()
     // The same document again with a larger page: not answered from Yoga's validation cache.
     expect(await post(query(''), { n: 100 })).toMatchObject({ status: 400, body: { errors: [{ message: expect.stringMatching(/found 40300\./) }] } })
     expect(await post(query(''), {})).toMatchObject({ status: 400, body: { errors: [{ message: expect.stringMatching(/found 40300\./) }] } })
