@@ -12,7 +12,9 @@ let server: TestServer
 let token: string
 
 beforeAll(async () => {
-  server = await startTestServer()
+  // Messages up to 2 MB over graphql-ws, so that the 1 MB document meets the token limit there
+  // too rather than WS_MAX_MESSAGE_BYTES (tested in web-socket-limits.test.ts).
+  server = await startTestServer({ env: { WS_MAX_MESSAGE_BYTES: String(2 * 1024 * 1024) } })
   const [reader] = await createUsers(server.db, 1, 'limits')
   token = await server.token(reader)
 }, 60_000)

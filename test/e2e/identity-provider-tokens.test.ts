@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -52,6 +53,9 @@ function providerToken(key: SigningKey, claims: { sub: string; aud?: string; iss
     .setIssuer(claims.iss ?? issuer)
     .setAudience(claims.aud ?? audience)
     .setIssuedAt()
+    // RS256 signatures are deterministic: without a jti, a token made in the same second with
+    // the same claims would be the very token verified (and remembered) before.
+    .setJti(randomUUID())
   if (claims.expiresIn) jwt.setExpirationTime(claims.expiresIn)
   return jwt.sign(key.privateKey)
 }
