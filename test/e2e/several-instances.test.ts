@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { DeactivateUserTypenameDocument, LeaveGroupDocument, MemberLeftResumeDocument } from '../generated/graphql.js'
 import { expectPayload } from '../support/client.js'
 import { seedGroup } from '../support/domain-fixtures.js'
-import { rawSubscribe, type RawSubscriber } from '../support/raw-subscriber.js'
+import { memberLeftIds, rawSubscribe } from '../support/raw-subscriber.js'
 import { request } from '../support/remote.js'
 import { assertTestRedisReachable, startPrivateRedis, testRedisUrl, uniqueRedisPrefix, type PrivateRedis } from '../support/redis.js'
 import { gql, startTestServer, type TestServer } from '../support/server.js'
 import { openRedis } from '../../src/redis/redis-client.js'
+import { until } from '../support/until.js'
 
 // Instances of the service over one database, hearing each other through Redis. Here they run
 // in one process (each its own server, feed, Redis connections and channels); the tests with
@@ -15,13 +16,6 @@ import { openRedis } from '../../src/redis/redis-client.js'
 
 const resumeQuery = print(MemberLeftResumeDocument)
 
-async function until(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
 async function leave(server: TestServer, uid: string, guid: string): Promise<string> {
   const result = await request(server, await server.token(uid), LeaveGroupDocument, { guid })
@@ -33,9 +27,6 @@ async function deactivate(server: TestServer, uid: string): Promise<void> {
   expect(result.data).toEqual({ deactivateUser: { __typename: 'DeactivateUserPayload' } })
 }
 
-function idsOf(subscriber: RawSubscriber): string[] {
-  return subscriber.results.map((result) => (result.data as { memberLeft: { id: string } }).memberLeft.id)
-}
 
 /** Instances sharing the first one's database and one Redis prefix, each with its own Redis client. */
 async function startInstances(count: number, redisUrl: string, crossInstancePollMs: number): Promise<TestServer[]> {
@@ -77,9 +68,9 @@ describe.runIf(testRedisUrl)('several instances over the shared Redis', { timeou
     await until(() => subscribers.every((subscriber) => subscriber.results.length >= exits.length), 'every subscriber has all 30 exits')
     await new Promise((resolve) => setTimeout(resolve, 100))
 
-    const order = idsOf(subscribers[0])
+    const order = memberLeftIds(subscribers[0])
     expect([...order].sort()).toEqual([...exits].sort())
-    for (const subscriber of subscribers) expect(idsOf(subscriber)).toEqual(order)
+    for (const subscriber of subscribers) expect(memberLeftIds(subscriber)).toEqual(order)
     await Promise.all(subscribers.map((subscriber) => subscriber.leave()))
   })
 
@@ -127,10 +118,10 @@ describe.runIf(testRedisUrl)('several instances when Redis goes away and comes b
     expect(readyz.status).toBe(503)
     expect(await readyz.json()).toMatchObject({ status: 'not ready', failing: { redis: expect.any(String) }, checks: { database: 'ok', migrations: 'ok' } })
     const during = await leave(a, second, group.guid)
-    await until(() => watcher.results.length === 2, 'the exit during the outage arrives by polling', 5_000)
+    await until(() => watcher.results.length === 2, 'the exit during the outage arrives by polling')
     // The deactivation removes the user from the group too: one more exit.
     await deactivate(a, signedOut)
-    await until(() => watcher.results.length === 3, 'the deactivation exit arrives by polling', 5_000)
+    await until(() => watcher.results.length === 3, 'the deactivation exit arrives by polling')
     // Nothing carries the sign-out to b while Redis is away.
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(b.deps.liveSessions.count(signedOut)).toBe(1)
@@ -142,8 +133,8 @@ describe.runIf(testRedisUrl)('several instances when Redis goes away and comes b
     const after = await leave(a, third, group.guid)
     await until(() => watcher.results.length === 4, 'the exit after the outage arrives')
     await new Promise((resolve) => setTimeout(resolve, 400))
-    expect(idsOf(watcher)).toEqual([before, during, expect.any(String), after])
-    expect(new Set(idsOf(watcher)).size).toBe(4)
+    expect(memberLeftIds(watcher)).toEqual([before, during, expect.any(String), after])
+    expect(new Set(memberLeftIds(watcher)).size).toBe(4)
     await watcher.leave()
   })
 })

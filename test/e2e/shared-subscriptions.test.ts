@@ -9,6 +9,7 @@ import { expectPayload } from '../support/client.js'
 import { seedGroup } from '../support/domain-fixtures.js'
 import { request, subscribe } from '../support/remote.js'
 import { startTestServer, whenFollowing } from '../support/server.js'
+import { until } from '../support/until.js'
 
 // Subscribers with the same operation, variables and viewer class share one execution per event
 // (src/websocket/shared-subscriptions.ts); what each of them sees stays its own.
@@ -25,13 +26,6 @@ async function leave(uid: string, guid: string) {
   return expectPayload(await request(server, await tokenOf(uid), LeaveGroupDocument, { guid }), 'leaveGroup', 'LeaveGroupPayload').event
 }
 
-async function until(condition: () => boolean, what: string) {
-  const deadline = Date.now() + 5_000
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within 5 s: ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
 
 describe('shared subscription execution', { timeout: 30_000 }, () => {
   test('two users with the same operation share a cohort and still see only the exits each may see; the app admin is a cohort of its own', async () => {

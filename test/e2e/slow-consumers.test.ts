@@ -6,6 +6,10 @@ import { rawSubscribe, type RawSubscriber } from '../support/raw-subscriber.js'
 import { request } from '../support/remote.js'
 import { startTestServer } from '../support/server.js'
 import { SLOW_CONSUMER_CLOSE_CODE, defaultMaxBufferedBytes } from '../../src/websocket/socket-sink.js'
+import { until } from '../support/until.js'
+
+// Polled often: the waits below time deliveries.
+const waiting = { timeoutMs: 20_000, pollMs: 2 }
 
 // A subscriber that stops reading is dropped once the server holds more than
 // defaultMaxBufferedBytes for it, without slowing the others, and resumes by cursor.
@@ -29,13 +33,6 @@ const lightQuery = 'subscription ($guid: ID) { memberLeft(guid: $guid) { id } }'
 
 const idsOf = (subscriber: RawSubscriber) => subscriber.results.map((result) => (result.data!.memberLeft as { id: string }).id)
 
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
-    await new Promise((r) => setTimeout(r, 2))
-  }
-}
 
 describe('slow consumers', { timeout: 120_000 }, () => {
   test('10 % of subscribers not reading are dropped with 4413 and resume by cursor; the others keep their pace and the server its memory', async () => {
@@ -48,7 +45,7 @@ describe('slow consumers', { timeout: 120_000 }, () => {
     const admin = await server.token('backend', { admin: true })
     const fast = await Promise.all(Array.from({ length: readers }, () => rawSubscribe(server.wsUrl, admin, lightQuery, { guid: g.guid })))
     const slow = await Promise.all(Array.from({ length: stalled }, () => rawSubscribe(server.wsUrl, admin, heavyQuery, { guid: g.guid })))
-    await until(() => server.liveCounts().subscriptions >= readers + stalled, 'every subscription is live')
+    await until(() => server.liveCounts().subscriptions >= readers + stalled, 'every subscription is live', waiting)
 
     let largestFrame = 0
     let mostBuffered = 0
@@ -61,13 +58,13 @@ describe('slow consumers', { timeout: 120_000 }, () => {
       await until(() => {
         mostBuffered = Math.max(mostBuffered, server.liveCounts().bufferedBytes)
         return fast.every((reader) => reader.results.length > index)
-      }, `exit ${index} reaches every reader`)
+      }, `exit ${index} reaches every reader`, waiting)
       return performance.now() - answered
     }
 
     const baseline: number[] = []
     for (let i = 0; i < baselineExits; i++) baseline.push(await exitReachingReaders(i))
-    await until(() => slow.every((subscriber) => subscriber.results.length === baselineExits), 'the heavy subscribers read the baseline exits')
+    await until(() => slow.every((subscriber) => subscriber.results.length === baselineExits), 'the heavy subscribers read the baseline exits', waiting)
     largestFrame = Math.max(...slow.flatMap((subscriber) => subscriber.results.map((result) => JSON.stringify(result).length)))
 
     for (const subscriber of slow) subscriber.pause()
@@ -75,7 +72,7 @@ describe('slow consumers', { timeout: 120_000 }, () => {
     for (let i = baselineExits; i < exits; i++) whileStalled.push(await exitReachingReaders(i))
 
     // Dropped, from the server's side, while still not reading.
-    await until(() => server.liveCounts().subscriptions === readers, 'the stalled subscribers are dropped')
+    await until(() => server.liveCounts().subscriptions === readers, 'the stalled subscribers are dropped', waiting)
     const everyId = idsOf(fast[0])
     expect(everyId).toHaveLength(exits)
     for (const reader of fast) expect(idsOf(reader)).toEqual(everyId)
@@ -97,7 +94,7 @@ describe('slow consumers', { timeout: 120_000 }, () => {
         guid: g.guid,
         after: seen.at(-1),
       })
-      await until(() => resumed.results.length >= exits - seen.length, 'the resumed subscriber catches up')
+      await until(() => resumed.results.length >= exits - seen.length, 'the resumed subscriber catches up', waiting)
       expect([...seen, ...idsOf(resumed)]).toEqual(everyId)
       resumed.close()
     }

@@ -6,10 +6,14 @@ import { openDatabase, type Database } from '../../src/db/database.js'
 import { onDatabaseServer } from '../../scripts/on-database-server.js'
 import { expectPayload } from '../support/client.js'
 import { seedGroup } from '../support/domain-fixtures.js'
-import { rawSubscribe, type RawSubscriber } from '../support/raw-subscriber.js'
+import { memberLeftIds, rawSubscribe } from '../support/raw-subscriber.js'
 import { assertTestRedisReachable, testRedisUrl, uniqueRedisPrefix } from '../support/redis.js'
 import { request } from '../support/remote.js'
 import { startServerProcess, type ServerProcess } from '../support/server-process.js'
+import { until } from '../support/until.js'
+
+// Server processes on a shared machine: longer waits than in-process tests.
+const waiting = { timeoutMs: 10_000, pollMs: 10 }
 
 // Three instances of the real server, each its own process, over one PostgreSQL database and
 // the machine's Redis: what a deployment behind a load balancer is.
@@ -19,17 +23,7 @@ if (!postgresServerUrl) console.log('TEST_DATABASE_URL is unset: the tests of se
 
 const resumeQuery = print(MemberLeftResumeDocument)
 
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
-function idsOf(subscriber: RawSubscriber): string[] {
-  return subscriber.results.map((result) => (result.data as { memberLeft: { id: string } }).memberLeft.id)
-}
 
 async function leave(instance: ServerProcess, uid: string, guid: string): Promise<string> {
   const endpoint = { url: instance.url, wsUrl: instance.wsUrl }
@@ -68,12 +62,12 @@ describe.runIf(postgresServerUrl && testRedisUrl)('three server processes over o
       ),
     )
     const exits = await Promise.all(group.uids.slice(0, 30).map((uid, i) => leave(instances[i % 3], uid, group.guid)))
-    await until(() => subscribers.every((subscriber) => subscriber.results.length >= 30), 'every subscriber has all 30 exits')
+    await until(() => subscribers.every((subscriber) => subscriber.results.length >= 30), 'every subscriber has all 30 exits', waiting)
     await new Promise((resolve) => setTimeout(resolve, 200))
 
-    const order = idsOf(subscribers[0])
+    const order = memberLeftIds(subscribers[0])
     expect([...order].sort()).toEqual([...exits].sort())
-    for (const subscriber of subscribers) expect(idsOf(subscriber)).toEqual(order)
+    for (const subscriber of subscribers) expect(memberLeftIds(subscriber)).toEqual(order)
     await Promise.all(subscribers.map((subscriber) => subscriber.leave()))
   })
 
@@ -95,20 +89,20 @@ describe.runIf(postgresServerUrl && testRedisUrl)('three server processes over o
     const earlier = await leave(other, group.uids[8], group.guid)
     const onVictim = await rawSubscribe(victim.wsUrl, token, resumeQuery, { guid: group.guid, after: earlier })
     const before = await leave(other, group.uids[0], group.guid)
-    await until(() => onVictim.results.length === 1, 'the subscriber on the victim has the first exit')
+    await until(() => onVictim.results.length === 1, 'the subscriber on the victim has the first exit', waiting)
 
     expect((await victim.kill9()).signal).toBe('SIGKILL')
     expect(await onVictim.closed).toBe(1006)
     const whileDown = []
     for (const uid of group.uids.slice(1, 4)) whileDown.push(await leave(other, uid, group.guid))
 
-    const resumed = await rawSubscribe(survivor.wsUrl, token, resumeQuery, { guid: group.guid, after: idsOf(onVictim).at(-1) })
+    const resumed = await rawSubscribe(survivor.wsUrl, token, resumeQuery, { guid: group.guid, after: memberLeftIds(onVictim).at(-1) })
     const after = []
     for (const uid of group.uids.slice(4, 8)) after.push(await leave(other, uid, group.guid))
-    await until(() => resumed.results.length === whileDown.length + after.length, 'the resumed subscriber has every later exit')
+    await until(() => resumed.results.length === whileDown.length + after.length, 'the resumed subscriber has every later exit', waiting)
     await new Promise((resolve) => setTimeout(resolve, 200))
-    expect(idsOf(onVictim)).toEqual([before])
-    expect(idsOf(resumed)).toEqual([...whileDown, ...after])
+    expect(memberLeftIds(onVictim)).toEqual([before])
+    expect(memberLeftIds(resumed)).toEqual([...whileDown, ...after])
     await resumed.leave()
   })
 })

@@ -76,3 +76,8 @@ export async function rawSubscribe(
   await connection.init(token)
   return connection.subscribe(query, variables)
 }
+
+/** The ids of the memberLeft events a subscriber received, in order. */
+export function memberLeftIds(subscriber: Pick<RawSubscriber, 'results'>): string[] {
+  return subscriber.results.map((result) => (result.data as { memberLeft: { id: string } }).memberLeft.id)
+}
