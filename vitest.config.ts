@@ -15,6 +15,8 @@ const onDatabase = ['test/domain/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/s
 const projects = [
   { extends: true as const, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
   { extends: true as const, test: { name: 'process', include: ['test/process/**/*.test.ts'] } },
+  // test/browser: pages served by the real server, driven in Debian's chromium (test/support/chromium.ts).
+  { extends: true as const, test: { name: 'browser', include: ['test/browser/**/*.test.ts'] } },
   { extends: true as const, test: { name: 'pglite', include: onDatabase, env: { DEPARTURES_TEST_DB: 'pglite' } } },
 ]
 if (process.env.TEST_DATABASE_URL) {
