@@ -253,7 +253,7 @@ describe('visibility, as memberLeftEvents', () => {
       { kind: 'place', place: { chatRoomId: room }, leaverUid: uid, until: { txid: third.txid, id: third.id } },
     ]
     for (const audience of audiences) {
-      const byPrisma = await db.prisma.memberLeftEvent.findMany({ where: { AND: [{ id: { in: ids } }, memberLeftView(audience).where] }, select: { id: true } })
+      const byPrisma = await db.prisma.memberLeftEvent.findMany({ where: { AND: [{ id: { in: ids } }, memberLeftView(audience).where as Prisma.MemberLeftEventWhereInput] }, select: { id: true } })
       const bySql = await db.prisma.$queryRaw<{ id: bigint }[]>`
         SELECT "id" FROM "MemberLeftEvent" WHERE "id" IN (${Prisma.join(ids)}) AND (${memberLeftSqlFilter(audience)})`
       const sorted = (rows: { id: bigint }[]) => rows.map((r) => r.id.toString()).sort()

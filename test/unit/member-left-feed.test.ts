@@ -93,7 +93,7 @@ class FakeTable {
         }
         // Fresh objects per read, as Prisma returns them.
         return this.rows
-          .filter((row) => isAfter(positionOf(row), after) && row.txid < below && (!where || matches(row, where)))
+          .filter((row) => isAfter(positionOf(row), after) && row.txid < below && (!where || matches(row, where as Where)))
           .sort((a, b) => comparePositions(positionOf(a), positionOf(b)))
           .slice(0, take)
           .map((row) => ({ ...row }))
