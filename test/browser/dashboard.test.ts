@@ -278,6 +278,8 @@ describe.skipIf(!executable)('/dashboard', () => {
     const shown = await shownEventIds(page)
     expect(shown.slice(0, 4)).toEqual([after.id, whileReconnecting, whileDown, before.id])
     expect(new Set(shown).size).toBe(shown.length)
+    // A read that failed while the server was away is not reported any longer.
+    await page.locator('#message').waitFor({ state: 'hidden' })
   })
 
   test('a user’s token follows its own exits and has no admin panels', async () => {

@@ -87,9 +87,17 @@ function setStatus(status: Status): void {
   ui.status.dataset.state = status
 }
 
-function showMessage(text: string | undefined): void {
+/** What the message says, so that a read that succeeds again can take back its own failure. */
+let messageTopic: string | undefined
+
+function showMessage(text: string | undefined, topic?: string): void {
   ui.message.textContent = text ?? ''
   ui.message.hidden = !text
+  messageTopic = text ? topic : undefined
+}
+
+function clearMessage(topic: string): void {
+  if (messageTopic === topic) showMessage(undefined)
 }
 
 interface PlaceDetails extends Place {
@@ -200,10 +208,11 @@ class Session {
         withTopPlaces: this.admin !== undefined,
       })
       if (this.closed) return
+      clearMessage('stats')
       chart.show(exitStats)
       if (this.admin && exitStats.topPlaces) renderTopPlaces(this.admin.topPlaces, this.admin.topPlacesEmpty, exitStats.topPlaces, (id) => void this.follow(id))
     } catch (error) {
-      if (!this.closed) showMessage(`Could not read the exit counts: ${messageOf(error)}`)
+      if (!this.closed) showMessage(`Could not read the exit counts: ${messageOf(error)}`, 'stats')
     }
   }
 
