@@ -22,6 +22,8 @@ interface Asset {
   contentType: string
   etag: string
   headers: Record<string, string>
+  /** For the page: the hash its Content-Security-Policy allows its inline style by. */
+  styleHash?: string
 }
 
 interface Assets {
@@ -70,25 +72,35 @@ async function bundleDashboard(graphqlPath: string): Promise<Assets> {
     .replace('<!--script-->', () => `<script type="module" src="${scriptPath}"></script>`)
     .replace('<!--graphql-path-->', () => escapeAttribute(graphqlPath))
   const styleHash = createHash('sha256').update(css).digest('base64')
-  const policy = [
+  return {
+    page: asset(html, 'text/html; charset=utf-8', { 'Referrer-Policy': 'no-referrer' }, styleHash),
+    script: asset(output('.js'), 'text/javascript; charset=utf-8', {}),
+  }
+}
+
+const hostHeader = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/
+
+/**
+ * The page may run its own script and inline style, and connect to this origin only. Browsers
+ * that do not count ws:/wss: as 'self' (older Safari) are given this host's WebSocket URLs.
+ */
+function contentSecurityPolicy(styleHash: string, host: string | undefined): string {
+  const webSockets = host && hostHeader.test(host) ? ` ws://${host} wss://${host}` : ''
+  return [
     "default-src 'none'",
     "script-src 'self'",
     `style-src 'sha256-${styleHash}'`,
-    "connect-src 'self'",
+    `connect-src 'self'${webSockets}`,
     "img-src 'self' data:",
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ')
-  return {
-    page: asset(html, 'text/html; charset=utf-8', { 'Content-Security-Policy': policy, 'Referrer-Policy': 'no-referrer' }),
-    script: asset(output('.js'), 'text/javascript; charset=utf-8', {}),
-  }
 }
 
-function asset(text: string, contentType: string, headers: Record<string, string>): Asset {
+function asset(text: string, contentType: string, headers: Record<string, string>, styleHash?: string): Asset {
   const body = Buffer.from(text, 'utf8')
-  return { body, contentType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, headers }
+  return { body, contentType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, headers, styleHash }
 }
 
 function escapeAttribute(value: string): string {
@@ -115,8 +127,9 @@ export function dashboardRoutes(graphqlPath: string, log: Logger): (req: Incomin
   }
 }
 
-function send(req: IncomingMessage, res: ServerResponse, { body, contentType, etag, headers }: Asset): void {
-  const common = { ETag: etag, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', ...headers }
+function send(req: IncomingMessage, res: ServerResponse, { body, contentType, etag, headers, styleHash }: Asset): void {
+  const common: Record<string, string> = { ETag: etag, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', ...headers }
+  if (styleHash) common['Content-Security-Policy'] = contentSecurityPolicy(styleHash, req.headers.host)
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, common).end()
     return

@@ -2,6 +2,7 @@
 // the chart, text-only rendering of names, resuming across a server restart, the user's view and
 // the app admin's panels. One browser and one server (restarted once, on the same port and
 // database) for the whole file; each test opens its own page.
+import { request as httpRequest } from 'node:http'
 import { createServer } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -94,6 +95,35 @@ describe.skipIf(!executable)('/dashboard', () => {
     const left = expectPayload(await request(server, await server.token(uid), LeaveGroupDocument, { guid }), 'leaveGroup', 'LeaveGroupPayload')
     return left.event
   }
+
+  test('the page is served from this origin only: its CSP allows this host alone, ETag revalidation, other methods refused', async () => {
+    const response = await fetch(`${origin()}/dashboard`)
+    expect([response.status, response.headers.get('content-type'), response.headers.get('cache-control')]).toEqual([200, 'text/html; charset=utf-8', 'no-cache'])
+    const host = new URL(origin()).host
+    expect(response.headers.get('content-security-policy')).toMatch(
+      new RegExp(`^default-src 'none'; script-src 'self'; style-src 'sha256-[A-Za-z0-9+/=]+'; connect-src 'self' ws://${host} wss://${host}; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$`),
+    )
+    const html = await response.text()
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//)
+    expect(html).toContain('<script type="module" src="/dashboard/app.js"></script>')
+    const script = await fetch(`${origin()}/dashboard/app.js`)
+    expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8'])
+
+    const again = await fetch(`${origin()}/dashboard`, { headers: { 'if-none-match': response.headers.get('etag')! } })
+    expect(again.status).toBe(304)
+    const post = await fetch(`${origin()}/dashboard`, { method: 'POST', body: '{}' })
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD'])
+    // A Host header that is no host name is not copied into the policy.
+    const policy = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest(`${origin()}/dashboard`, { headers: { host: 'evil.example/x y' } }, (res) => {
+        res.resume()
+        resolve(String(res.headers['content-security-policy']))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(policy).toContain("connect-src 'self'; ")
+  })
 
   test('an admin token connects, is kept in sessionStorage only, and a new exit appears within 1 s of its commit', async () => {
     const group = await seedGroup(db, { scopes: ['PARTICIPANT', 'PARTICIPANT'] })
