@@ -11,6 +11,7 @@ import { leaveGroup } from '../../src/domain/groups/leave-group.js'
 import {
   CreateChatRoomDocument,
   CreateWebhookEndpointDocument,
+  DeactivateUserDocument,
   DeleteWebhookEndpointDocument,
   ExitStatsDocument,
   JoinChatRoomDocument,
@@ -312,10 +313,11 @@ describe.skipIf(!executable)('/dashboard', () => {
     await page.locator('#message').waitFor({ state: 'hidden' })
   })
 
-  test('a user’s token follows its own exits and has no admin panels', async () => {
+  test('a user’s token follows its own exits and has no admin panels; a deactivation disconnects it', async () => {
     const group = await seedGroup(db, { scopes: ['PARTICIPANT', 'PARTICIPANT'] })
     const [member] = group.uids
-    const page = await openDashboard()
+    // After the deactivation a read still under way may be answered 401, which Chromium logs.
+    const page = await openDashboard({ expectedErrors: [/status of 401/] })
     await connect(page, await server.token(member))
     expect(await page.locator('#who').textContent()).toContain(`Signed in as Name of ${member} (${member})`)
     expect(await page.getByRole('heading', { name: 'Top places' }).count()).toBe(0)
@@ -330,6 +332,12 @@ describe.skipIf(!executable)('/dashboard', () => {
     expect(await shownEventIds(page)).toEqual([own.id])
     expect(someoneElse.id).not.toBe(own.id)
     await page.screenshot({ path: screenshotPath('dashboard-user') })
+
+    // Deactivated: the server closes the live connection (4403) and the page forgets the token.
+    expectPayload(await request(server, admin, DeactivateUserDocument, { uid: member }), 'deactivateUser', 'DeactivateUserPayload')
+    await page.getByRole('alert').filter({ hasText: 'the token is no longer accepted (4403)' }).waitFor()
+    expect(await page.getByRole('status').textContent()).toBe('Not connected')
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
   })
 
   test('the app admin sees webhook endpoints with their dead deliveries, and Redeliver sends one again', async () => {

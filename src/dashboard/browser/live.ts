@@ -20,8 +20,8 @@ export interface LiveOptions {
   /** After a lost connection came back: what was counted meanwhile may need reading again. */
   onReconnected(): void
   onExit(exit: ExitRowFragment): void
-  /** The stream ended for good: an error for the operation, a refused token, or the end of the place's stream. */
-  onStopped(reason: string): void
+  /** The stream ended for good: an error for the operation, a refused token (4403), or the end of the place's stream. */
+  onStopped(reason: string, tokenRefused: boolean): void
 }
 
 /** graphql-ws' close codes that retrying cannot fix. */
@@ -106,7 +106,7 @@ export class LiveExits {
         },
         error: (error) => {
           if (generation !== this.generation) return
-          this.stop(describeError(error))
+          this.stop(describeError(error), isCloseEvent(error) && error.code === FORBIDDEN)
         },
         complete: () => {
           if (generation !== this.generation) return
@@ -122,9 +122,9 @@ export class LiveExits {
     void this.client.dispose()
   }
 
-  private stop(reason: string): void {
+  private stop(reason: string, tokenRefused = false): void {
     this.stopFollowing()
-    this.options.onStopped(reason)
+    this.options.onStopped(reason, tokenRefused)
   }
 
   private stopFollowing(): void {

@@ -107,7 +107,7 @@ interface PlaceDetails extends Place {
 class Session {
   private readonly live: LiveExits
   private place: PlaceDetails | undefined
-  private timers: number[] = []
+  private webhooksTimer: number | undefined
   private statsTimer: number | undefined
   private statsRunning = false
   private statsAgain = false
@@ -128,18 +128,18 @@ class Session {
         onState: (state) => !this.closed && setStatus(state),
         onReconnected: () => this.refreshStats(),
         onExit: (exit) => this.onExit(exit),
-        onStopped: (reason) => {
+        onStopped: (reason, tokenRefused) => {
           if (this.closed) return
+          if (tokenRefused) return disconnect(reason)
           setStatus('stopped')
           showMessage(reason)
-          if (/4403/.test(reason)) disconnect(reason)
         },
       },
       () => table.lastId,
     )
     this.rollOverAtNextMinute()
     if (admin) {
-      this.timers.push(window.setInterval(() => void this.refreshWebhooks(), WEBHOOKS_POLL_MS))
+      this.webhooksTimer = window.setInterval(() => void this.refreshWebhooks(), WEBHOOKS_POLL_MS)
     }
   }
 
@@ -159,7 +159,7 @@ class Session {
   close(): void {
     this.closed = true
     this.live.dispose()
-    for (const timer of this.timers) window.clearInterval(timer)
+    window.clearInterval(this.webhooksTimer)
     window.clearTimeout(this.statsTimer)
     window.clearTimeout(this.placeTimer)
     window.clearTimeout(this.rolloverTimer)
