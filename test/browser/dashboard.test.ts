@@ -326,6 +326,13 @@ describe.skipIf(!executable)('/dashboard', () => {
     expect(await page.getByRole('region', { name: 'Webhook endpoints' }).count()).toBe(0)
     expect(await page.getByRole('button', { name: 'Redeliver' }).count()).toBe(0)
 
+    // A group it is not in: refused, and the page goes on following its own exits.
+    const stranger = await seedGroup(db)
+    await placeField(page).fill(stranger.guid)
+    await page.getByRole('button', { name: 'Follow', exact: true }).click()
+    await page.locator('#place-info').getByText(new RegExp(`^“${stranger.guid}” cannot be followed with this token: .+`)).waitFor()
+    expect(await page.getByRole('status').textContent()).toBe('Live')
+
     const someoneElse = await leave(group.guid, group.uids[1])
     const own = await leave(group.guid, member)
     await rowOf(page, own.id).waitFor()

@@ -8,6 +8,7 @@ import {
   DashboardRedeliverWebhookDocument,
   DashboardViewerDocument,
   DashboardWebhookEndpointsDocument,
+  type DashboardExitStatsQuery,
   type DashboardPlaceQuery,
   type ExitRowFragment,
   type ExitType,
@@ -198,22 +199,33 @@ class Session {
   }
 
   private async readStats(): Promise<void> {
-    const { from, to } = windowAt(Date.now())
+    const place = this.place
     try {
-      const { exitStats } = await this.api.request(DashboardExitStatsDocument, {
-        from: from.toISOString(),
-        to: to.toISOString(),
-        guid: this.place?.kind === 'group' ? this.place.id : undefined,
-        chatRoomId: this.place?.kind === 'chatRoom' ? this.place.id : undefined,
-        withTopPlaces: this.admin !== undefined,
-      })
-      if (this.closed) return
+      const stats = await this.statsOf(place)
+      if (this.closed || this.place !== place) return
       clearMessage('stats')
-      chart.show(exitStats)
-      if (this.admin && exitStats.topPlaces) renderTopPlaces(this.admin.topPlaces, this.admin.topPlacesEmpty, exitStats.topPlaces, (id) => void this.follow(id))
+      this.showStats(stats)
     } catch (error) {
-      if (!this.closed) showMessage(`Could not read the exit counts: ${messageOf(error)}`, 'stats')
+      if (!this.closed && this.place === place) showMessage(`Could not read the exit counts: ${messageOf(error)}`, 'stats')
     }
+  }
+
+  /** exitStats over the chart's window, for a place or for everything the token may see. */
+  private async statsOf(place: Place | undefined): Promise<DashboardExitStatsQuery['exitStats']> {
+    const { from, to } = windowAt(Date.now())
+    const { exitStats } = await this.api.request(DashboardExitStatsDocument, {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      guid: place?.kind === 'group' ? place.id : undefined,
+      chatRoomId: place?.kind === 'chatRoom' ? place.id : undefined,
+      withTopPlaces: this.admin !== undefined,
+    })
+    return exitStats
+  }
+
+  private showStats(stats: DashboardExitStatsQuery['exitStats']): void {
+    chart.show(stats)
+    if (this.admin && stats.topPlaces) renderTopPlaces(this.admin.topPlaces, this.admin.topPlacesEmpty, stats.topPlaces, (id) => void this.follow(id))
   }
 
   async refreshWebhooks(): Promise<void> {
@@ -245,34 +257,37 @@ class Session {
   async follow(id: string): Promise<void> {
     id = id.trim()
     ui.place.value = id
-    if (id === '') {
-      this.place = undefined
-    } else {
-      let found: DashboardPlaceQuery
-      try {
+    let place: PlaceDetails | undefined
+    let found: DashboardPlaceQuery | undefined
+    let stats: DashboardExitStatsQuery['exitStats']
+    try {
+      if (id !== '') {
         found = await this.api.request(DashboardPlaceDocument, { id })
-      } catch (error) {
-        showPlace(undefined, `“${id}”: ${messageOf(error)}`)
-        return
+        place = placeOf(id, found)
+        if (!place) {
+          showPlace(undefined, `No group or chat room “${id}” that this token may see.`)
+          return
+        }
       }
-      if (this.closed) return
-      const place = placeOf(id, found)
-      if (!place) {
-        showPlace(undefined, `No group or chat room “${id}” that this token may see.`)
-        return
-      }
-      this.place = place
-      showPlace(found)
+      // Read first: a place the token may not follow (not a member) is refused here, and the
+      // page goes on following what it followed.
+      stats = await this.statsOf(place)
+    } catch (error) {
+      if (!this.closed) showPlace(undefined, `“${id}” cannot be followed with this token: ${messageOf(error)}`)
+      return
     }
-    ui.placeClear.hidden = this.place === undefined
+    if (this.closed) return
+    this.place = place
+    if (found) showPlace(found)
+    else ui.placeInfo.replaceChildren()
+    ui.placeClear.hidden = place === undefined
     showMessage(undefined)
     window.clearTimeout(this.placeTimer)
-    if (this.place?.kind === 'chatRoom') this.pollRoom()
+    if (place?.kind === 'chatRoom') this.pollRoom()
     // Another stream: the table starts again from the place's next exit.
     table.clear()
-    chart.clear()
-    this.live.follow(this.place)
-    this.refreshStats()
+    this.showStats(stats)
+    this.live.follow(place)
   }
 
   private schedulePlace(): void {
@@ -417,10 +432,7 @@ ui.placeForm.addEventListener('submit', (event) => {
   event.preventDefault()
   void session?.follow(ui.place.value)
 })
-ui.placeClear.addEventListener('click', () => {
-  ui.placeInfo.replaceChildren()
-  void session?.follow('')
-})
+ui.placeClear.addEventListener('click', () => void session?.follow(''))
 
 const kept = sessionStorage.getItem(TOKEN_KEY)
 if (kept) void connect(kept)
