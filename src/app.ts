@@ -11,12 +11,12 @@ import { schema } from './schema/index.js'
 import { OfflineKickoutSweeper } from './jobs/offline-kickout-sweeper.js'
 import { SharedSubscriptions, type SharedSubscriptionArgs, type SharedSubscriptionCounts } from './websocket/shared-subscriptions.js'
 import { defaultMaxBufferedBytes, sinkOf } from './websocket/socket-sink.js'
-import { connectionLog, operationLog, serveGraphqlWs } from './websocket/graphql-ws-server.js'
+import { connectionLog, operationLogScope, serveGraphqlWs } from './websocket/graphql-ws-server.js'
 import { TOO_MANY_CONNECTIONS_CLOSE_CODE, tooManyOperations } from './websocket/web-socket-limits.js'
 import { offlineGraphiQL } from './graphiql/offline-graphiql.js'
 import { dashboardRoutes } from './dashboard/serve-dashboard.js'
 import { readinessCheck } from './operations/readiness.js'
-import { noteOnRequest, scopedLogger, withLogScope, yogaLogger, type Logger } from './operations/logger.js'
+import { noteOnRequest, scopedLogger, withLogScope, yogaLogger, type LogScope, type Logger } from './operations/logger.js'
 import { beginHttpRequest, useOperationOnRequestLog } from './operations/http-log.js'
 import { metricsEndpoint, metricsPath } from './operations/metrics-endpoint.js'
 import { hiddenSchemaPlugins } from './limits/hidden-schema.js'
@@ -82,8 +82,8 @@ interface TransportContext {
  */
 interface EnvelopedExecutionArgs extends SharedSubscriptionArgs {
   envelopedExecute: Enveloped['execute']
-  /** The operation's logger: what it logs carries its connection and operation ids. */
-  log: Logger
+  /** The operation's log scope: what it logs carries its connection and operation ids. */
+  logScope: LogScope
 }
 type Enveloped = ReturnType<YogaServerInstance<TransportContext, GraphQLContext>['getEnveloped']>
 
@@ -199,18 +199,20 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     {
       execute: (args) => {
         const enveloped = args as EnvelopedExecutionArgs
-        return withLogScope({ log: enveloped.log }, () => enveloped.envelopedExecute(args))
+        return withLogScope(enveloped.logScope, () => enveloped.envelopedExecute(args))
       },
       subscribe: (args) => {
         const enveloped = args as EnvelopedExecutionArgs
-        return withLogScope({ log: enveloped.log }, () => sharedSubscriptions.subscribe(enveloped))
+        return withLogScope(enveloped.logScope, () => sharedSubscriptions.subscribe(enveloped))
       },
       onConnect: async (ctx) => {
         // Returning false closes the socket with 4403 Forbidden, as the contract asks for a bad token.
         try {
           const viewer = await resolveViewer(deps.connectLookups, tokens, authorizationParam(ctx.connectionParams))
-          if (log.isLevelEnabled('info')) {
-            connectionLog(log, ctx.extra).info({ uid: viewer?.uid ?? undefined, admin: viewer?.isAppAdmin || undefined }, 'WebSocket connection accepted')
+          // Connections and operations are logged at debug: at info, a reconnect storm of 10,000
+          // clients would write 30,000 lines synchronously to stdout (issue 9's connect figures).
+          if (log.isLevelEnabled('debug')) {
+            connectionLog(log, ctx.extra).debug({ uid: viewer?.uid ?? undefined, admin: viewer?.isAppAdmin || undefined }, 'WebSocket connection accepted')
           }
           if (viewer?.uid) {
             const socket = ctx.extra.socket
@@ -245,9 +247,9 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           wsAuthorization: authorizationParam(ctx.connectionParams),
         }
         const enveloped = yoga.getEnveloped(initialContext)
-        const opLog = operationLog(log, ctx.extra, id)
+        const logScope = operationLogScope(log, ctx.extra, id)
         const refused = (errors: readonly GraphQLError[]) => {
-          opLog.info({ errors: errors.length }, 'WebSocket operation refused')
+          logScope.log.info({ errors: errors.length }, 'WebSocket operation refused')
           return errors
         }
         let document: DocumentNode
@@ -264,15 +266,17 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           contextValue = (await enveloped.contextFactory()) as GraphQLContext
         } catch (error) {
           if (isUnauthenticated(error)) return refused([new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })])
-          opLog.error({ err: error }, 'could not build the context of a WebSocket operation')
+          logScope.log.error({ err: error }, 'could not build the context of a WebSocket operation')
           return [maskError(error, 'Unexpected error.', false) as GraphQLError]
         }
         const viewer = contextValue.viewer
         const operation = getOperationAST(document, payload.operationName)
-        opLog.info(
-          { operation: operation?.operation, operationName: operation?.name?.value, uid: viewer?.uid ?? undefined, admin: viewer?.isAppAdmin || undefined },
-          'WebSocket operation started',
-        )
+        if (log.isLevelEnabled('debug')) {
+          logScope.log.debug(
+            { operation: operation?.operation, operationName: operation?.name?.value, uid: viewer?.uid ?? undefined, admin: viewer?.isAppAdmin || undefined },
+            'WebSocket operation started',
+          )
+        }
         const args: EnvelopedExecutionArgs = {
           schema: enveloped.schema,
           document,
@@ -284,12 +288,12 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           operationId: id,
           sink: sinkOf(ctx.extra.socket),
           viewer: contextValue.viewer,
-          log: opLog,
+          logScope,
         }
         return args
       },
       onComplete: (ctx, id) => {
-        if (log.isLevelEnabled('info')) operationLog(log, ctx.extra, id).info('WebSocket operation completed')
+        if (log.isLevelEnabled('debug')) operationLogScope(log, ctx.extra, id).log.debug('WebSocket operation completed')
       },
     },
     webSockets,

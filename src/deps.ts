@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './domain/clock.js'
 import { MemberLeftFeed } from './events/member-left-feed.js'
 import { prismaExitLog } from './domain/exits/exit-log.js'
 import { sharedExitLogReads } from './events/shared-exit-log-reads.js'
+import { readPlaceMembers } from './domain/exits/joined-places.js'
 import { wroteWebhookDeliveries } from './domain/exits/record-exit.js'
 import { LiveSessions } from './auth/live-sessions.js'
 import type { Redis } from 'ioredis'
@@ -52,7 +53,11 @@ const connectBatchSpacingMs = 20
 export function createAppDeps({ prisma, redis, redisPrefix = 'departures', crossInstancePollMs = defaultCrossInstancePollMs, clock = systemClock, presence, webhooks, rateLimits, logger = fallbackLogger() }: AppDepsOptions): AppDeps {
   const report = (message: string, error: unknown) => logger.warn({ err: error }, message)
   const notifier = redis ? new RedisNotifier(redis, { channel: `${redisPrefix}:exits`, onError: (error) => report('could not publish an exit through Redis', error) }) : undefined
-  const memberLeft = new MemberLeftFeed(sharedExitLogReads(prismaExitLog(prisma)), { log: logger, ...(notifier ? { notifier, pollIntervalMs: crossInstancePollMs } : {}) })
+  const memberLeft = new MemberLeftFeed(sharedExitLogReads(prismaExitLog(prisma)), {
+    log: logger,
+    placeMembers: (events, uids) => readPlaceMembers(prisma, events, uids),
+    ...(notifier ? { notifier, pollIntervalMs: crossInstancePollMs } : {}),
+  })
   const signOuts = redis ? new RedisChannel(redis, `${redisPrefix}:sign-outs`, { onError: (error) => report('could not publish a sign-out through Redis', error), onResubscribed: () => void closeRevokedSessions() }) : undefined
   const liveSessions = new LiveSessions(signOuts)
   // Sign-outs sent while this instance could not hear them.

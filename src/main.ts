@@ -47,8 +47,10 @@ async function main(): Promise<void> {
   app = await buildApp({ config, deps, authSecret: secret.secret })
   await app.start()
 
-  // One line with everything a reader (and scripts/server-output.ts) needs.
-  log.info(
+  // One line with everything a reader (and scripts/server-output.ts) needs, whatever LOG_LEVEL
+  // says: the contract has the chosen URL printed.
+  const announce = log.isLevelEnabled('info') ? log : log.child({}, { level: 'info' })
+  announce.info(
     {
       url: app.url,
       wsUrl: app.wsUrl,

@@ -1,10 +1,10 @@
 import { createRemoteJWKSet } from 'jose'
+import { hs256Key, type Hs256Key } from './hs256.js'
 import type { Config } from '../config.js'
 import {
   algorithmOf,
   identityProviderAlgorithms,
   InvalidTokenError,
-  verificationKey,
   verifyIdentityProviderToken,
   verifyToken,
   type IdentityProviderKeys,
@@ -21,23 +21,23 @@ export interface TokenVerifierOptions {
 
 /**
  * Verifies bearer tokens once and remembers the ones that passed: a client sends the same token
- * with every request, and checking an HS256 signature through WebCrypto costs more than the rest
- * of the authentication. Only the signature and claims are remembered; `exp` is checked on every
+ * with every request, and a signature check costs more than the rest of the authentication. Only the signature and claims are remembered; `exp` is checked on every
  * use, and the user row (deactivation, revoked tokens) is still read on every request.
  */
 export class TokenVerifier {
   private readonly verified = new Map<string, TokenClaims>()
   private readonly maxEntries: number
   private readonly now: () => number
-  private key: Promise<CryptoKey> | null = null
+  private readonly key: Hs256Key
   private readonly identityProvider: IdentityProviderKeys | undefined
 
   constructor(
-    private readonly secret: string,
+    secret: string,
     options: TokenVerifierOptions = {},
   ) {
     this.maxEntries = options.maxEntries ?? 10_000
     this.now = options.now ?? Date.now
+    this.key = hs256Key(secret)
     const provider = options.identityProvider
     // jose keeps the key set (10 minutes), refetches it for a kid it does not know (at most once
     // per cooldown, so made-up kids cannot flood the provider) and gives up a fetch at the timeout.
@@ -66,8 +66,7 @@ export class TokenVerifier {
       if (!this.identityProvider) throw new InvalidTokenError('bad-signature', `the token is signed with ${algorithm}: this server takes HS256 tokens only (no AUTH_JWKS_URL)`)
       return verifyIdentityProviderToken(this.identityProvider, token)
     }
-    this.key ??= verificationKey(this.secret)
-    return verifyToken(await this.key, token)
+    return verifyToken(this.key, token, this.now())
   }
 
   /** @internal Tokens remembered (tests check the bound). */

@@ -1,3 +1,5 @@
+import { hs256Key, verifyHs256, type Hs256Key } from './hs256.js'
+import { InvalidTokenError } from './token-errors.js'
 import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 
 const algorithm = 'HS256'
@@ -21,17 +23,7 @@ export interface SignTokenOptions {
   issuedAt?: Date
 }
 
-export type InvalidTokenReason = 'malformed' | 'expired' | 'bad-signature' | 'missing-claims' | 'keys-unavailable'
-
-export class InvalidTokenError extends Error {
-  constructor(
-    readonly reason: InvalidTokenReason,
-    message: string,
-  ) {
-    super(message)
-    this.name = 'InvalidTokenError'
-  }
-}
+export { InvalidTokenError, type InvalidTokenReason } from './token-errors.js'
 
 function keyOf(secret: string): Uint8Array {
   return new TextEncoder().encode(secret)
@@ -46,21 +38,10 @@ export async function signToken(secret: string, options: SignTokenOptions): Prom
   return jwt.sign(keyOf(secret))
 }
 
-/** The HS256 key as a CryptoKey: importing it once saves that work on every verification. */
-export function verificationKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', keyOf(secret) as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
-}
-
 /** Checks signature, expiry and claims; throws InvalidTokenError for any token it refuses. */
-export async function verifyToken(secretOrKey: string | CryptoKey, token: string): Promise<TokenClaims> {
-  const key = typeof secretOrKey === 'string' ? keyOf(secretOrKey) : secretOrKey
-  try {
-    const { payload } = await jwtVerify(token, key, { algorithms: [algorithm], requiredClaims: ['sub', 'iat'] })
-    return claimsOf(payload)
-  } catch (error) {
-    if (error instanceof InvalidTokenError) throw error
-    throw invalidTokenFrom(error) ?? error
-  }
+export function verifyToken(secretOrKey: string | Hs256Key, token: string, nowMs = Date.now()): TokenClaims {
+  const key = typeof secretOrKey === 'string' ? hs256Key(secretOrKey) : secretOrKey
+  return claimsOf(verifyHs256(key, token, nowMs))
 }
 
 /** An identity provider's signing keys (jose's remote JWK set) and the claims it must set. */

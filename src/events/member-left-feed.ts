@@ -1,5 +1,6 @@
-import type { MemberLeftEvent, Prisma } from '../generated/prisma/client.js'
-import { EXIT_LOG_START, isAfter, laterOf, positionOf, type ExitLog, type ExitLogPosition } from '../domain/exits/exit-log.js'
+import type { MemberLeftEvent } from '../generated/prisma/client.js'
+import { EXIT_LOG_START, isAfter, laterOf, positionOf, type ExitLog, type ExitLogPosition, type StoredEventFilter } from '../domain/exits/exit-log.js'
+import { mergePlaceMembers, NO_PLACE_MEMBERS, type PlaceMembers } from '../domain/exits/joined-places.js'
 import { InProcessNotifier, type Notifier } from './notifier.js'
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../db/database.js'
 import { fallbackLogger, type Logger } from '../operations/logger.js'
@@ -10,13 +11,21 @@ export type FeedDecision = 'deliver' | 'deliver-and-complete' | 'skip'
 export interface FeedSubscribeOptions {
   /** Replay stored events after this position first. Without it, start at the feed's position. */
   after?: ExitLogPosition
-  /** Called once per event, in order. Defaults to delivering everything. */
-  filter?: (event: MemberLeftEvent) => FeedDecision
+  /**
+   * Called once per event, in order. Defaults to delivering everything. `members`: with
+   * `memberUid`, that user's current memberships in the places of the event's page.
+   */
+  filter?: (event: MemberLeftEvent, members: PlaceMembers) => FeedDecision
   /**
    * Narrows the stored reads (replay) in SQL. It must select the events `filter` does not skip;
    * without it, replay reads every event and lets `filter` decide.
    */
-  where?: Prisma.MemberLeftEventWhereInput
+  where?: StoredEventFilter
+  /**
+   * The user whose memberships `filter` reads. The feed reads them for every such subscriber
+   * together, one statement per page of new rows (MemberLeftFeedOptions.placeMembers).
+   */
+  memberUid?: string
 }
 
 export interface MemberLeftFeedOptions {
@@ -39,6 +48,11 @@ export interface MemberLeftFeedOptions {
   onError?: (error: unknown) => void
   /** Where failures are logged when there is no onError. */
   log?: Logger
+  /**
+   * Which of these users are members of the places of these events now: one read for a page
+   * of rows and every subscriber with a memberUid. Subscribers with one need it.
+   */
+  placeMembers?: (events: readonly MemberLeftEvent[], uids: readonly string[]) => Promise<PlaceMembers>
 }
 
 /**
@@ -78,6 +92,8 @@ export class MemberLeftFeed {
   private pollTimer: NodeJS.Timeout | null = null
   private closed = false
   private readonly subscribers = new Set<FeedSubscription>()
+  /** Subscribers per memberUid: whose memberships each page of rows is read for. */
+  private readonly memberUids = new Map<string, number>()
   private registrations = 0
   /** Rows this feed read as they committed and handed out (as opposed to rows a replay read). */
   private readonly liveRows = new WeakSet<MemberLeftEvent>()
@@ -141,6 +157,7 @@ export class MemberLeftFeed {
    * committed while replaying are buffered rather than lost.
    */
   subscribe(options: FeedSubscribeOptions = {}): AsyncIterableIterator<MemberLeftEvent> {
+    if (options.memberUid !== undefined && !this.options.placeMembers) throw new Error('this feed cannot read memberships (no placeMembers)')
     return new FeedSubscription(this, options)
   }
 
@@ -170,8 +187,9 @@ export class MemberLeftFeed {
   }
 
   /** @internal */
-  register(subscription: FeedSubscription): void {
+  register(subscription: FeedSubscription, memberUid: string | undefined): void {
     this.subscribers.add(subscription)
+    if (memberUid !== undefined) this.memberUids.set(memberUid, (this.memberUids.get(memberUid) ?? 0) + 1)
     this.registrations++
     // Starting the feed also starts its position; a subscriber needs one.
     void this.position().catch(() => undefined)
@@ -183,8 +201,31 @@ export class MemberLeftFeed {
   }
 
   /** @internal */
-  unregister(subscription: FeedSubscription): void {
-    this.subscribers.delete(subscription)
+  unregister(subscription: FeedSubscription, memberUid: string | undefined): void {
+    if (!this.subscribers.delete(subscription) || memberUid === undefined) return
+    const left = (this.memberUids.get(memberUid) ?? 1) - 1
+    if (left === 0) this.memberUids.delete(memberUid)
+    else this.memberUids.set(memberUid, left)
+  }
+
+  /**
+   * @internal The current memberships of `uids` (default: every subscriber's memberUid) in the
+   * places of `rows`. For the feed's own rows it reads again for subscribers that registered
+   * during a read, so that when it returns every registered subscriber is covered and rows
+   * can be handed out without another wait.
+   */
+  async placeMembersOf(rows: readonly MemberLeftEvent[], uids?: readonly string[]): Promise<PlaceMembers> {
+    const read = this.options.placeMembers
+    if (!read || rows.length === 0) return NO_PLACE_MEMBERS
+    if (uids) return read(rows, uids)
+    let members = NO_PLACE_MEMBERS
+    const covered = new Set<string>()
+    for (;;) {
+      const missing = [...this.memberUids.keys()].filter((uid) => !covered.has(uid))
+      if (missing.length === 0) return members
+      members = mergePlaceMembers(members, await read(rows, missing))
+      for (const uid of missing) covered.add(uid)
+    }
   }
 
   /** @internal Number of live subscriptions (tests check that ended ones are released). */
@@ -283,12 +324,15 @@ export class MemberLeftFeed {
       const below = await this.log.horizon()
       const rows = await this.log.read({ after: this.lastDispatched!, below, take: this.pageSize })
       if (this.closed) return
+      // One read for the page and every `joined` subscriber, none while there is none.
+      const members = this.memberUids.size === 0 ? NO_PLACE_MEMBERS : await this.placeMembersOf(rows)
+      if (this.closed) return
       for (const row of rows) {
         const position = positionOf(row)
         if (!isAfter(position, this.lastDispatched!)) continue
         this.lastDispatched = position
         this.liveRows.add(row)
-        for (const subscription of this.subscribers) subscription.push(row)
+        for (const subscription of this.subscribers) subscription.push(row, members)
       }
       if (rows.length < this.pageSize) return
     }
@@ -326,7 +370,7 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
   private wake: (() => void) | null = null
   private queue: Promise<unknown> = Promise.resolve()
   private readonly started: Promise<void>
-  private readonly filter: (event: MemberLeftEvent) => FeedDecision
+  private readonly filter: (event: MemberLeftEvent, members: PlaceMembers) => FeedDecision
 
   constructor(
     private readonly feed: MemberLeftFeed,
@@ -338,7 +382,7 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
       this.started = Promise.resolve()
       return
     }
-    feed.register(this)
+    feed.register(this, options.memberUid)
     this.started = this.start()
     this.started.catch(() => undefined)
   }
@@ -368,11 +412,11 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
   }
 
   /** Called by the feed with each new row, in id order. */
-  push(event: MemberLeftEvent): void {
+  push(event: MemberLeftEvent, members: PlaceMembers): void {
     if (this.ended) return
     let decision: FeedDecision
     try {
-      decision = this.filter(event)
+      decision = this.filter(event, members)
     } catch (error) {
       this.fail(error)
       return
@@ -407,7 +451,7 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
     this.ended = true
     this.ready = []
     this.buffered = []
-    this.feed.unregister(this)
+    this.feed.unregister(this, this.options.memberUid)
     this.signal()
   }
 
@@ -473,9 +517,12 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
     const below = await this.feed.log.horizon()
     const rows = await this.feed.log.read({ after: this.accepted, below, where: this.options.where, take: this.feed.pageSize })
     if (this.ended) return
+    const { memberUid } = this.options
+    const members = memberUid === undefined ? NO_PLACE_MEMBERS : await this.feed.placeMembersOf(rows, [memberUid])
+    if (this.ended) return
     for (const row of rows) {
       if (!isAfter(positionOf(row), this.accepted)) continue
-      const decision = this.filter(row)
+      const decision = this.filter(row, members)
       this.accepted = positionOf(row)
       if (decision !== 'skip') this.accept(row, decision)
       if (this.ended) return
@@ -501,7 +548,7 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
       // Keep `ready`: next() hands out what is queued, this event last, then completes.
       this.ended = true
       this.buffered = []
-      this.feed.unregister(this)
+      this.feed.unregister(this, this.options.memberUid)
     }
   }
 

@@ -3,6 +3,8 @@
 // reach HTTP requests but never subscriptions. The page therefore gets its own fetcher: queries
 // and mutations go over HTTP with the tab's headers, subscriptions over graphql-ws with the tab's
 // Authorization header as connection_init's `authorization` (one client per distinct value).
+// Which transport is chosen from the operation's text, not from GraphiQL's documentAST: that
+// lags a paste, and a subscription pasted and run at once would go out as an HTTP POST.
 //
 // The editor's module is some 28 MB of source text that V8 keeps for as long as the module is
 // loaded, in a server that mostly never shows it. It is therefore loaded only in a worker thread,
@@ -12,6 +14,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { GraphiQLOptions } from 'graphql-yoga'
+import { operationTypeInText } from './operation-type.js'
 
 const require = createRequire(import.meta.url)
 
@@ -100,14 +103,7 @@ function graphiqlFetcherScript(endpointPath: string): string {
     return client;
   }
 
-  function operationTypeOf(params, documentAST) {
-    if (!documentAST) return undefined;
-    var operations = documentAST.definitions.filter(function (d) { return d.kind === 'OperationDefinition'; });
-    var chosen = params.operationName
-      ? operations.find(function (d) { return d.name && d.name.value === params.operationName; })
-      : operations[0];
-    return chosen && chosen.operation;
-  }
+  var operationTypeInText = ${operationTypeInText.toString()};
 
   // GraphiQL shows a plain { message } as it is (an Error would add its stack).
   function closeReason(reason) {
@@ -142,7 +138,7 @@ function graphiqlFetcherScript(endpointPath: string): string {
 
   globalThis.departuresGraphiQLFetcher = function (params, options) {
     var headers = (options && options.headers) || {};
-    if (operationTypeOf(params, options && options.documentAST) === 'subscription') {
+    if (operationTypeInText(String(params.query || ''), params.operationName) === 'subscription') {
       return subscribeOverWs(params, headers);
     }
     return fetch(endpoint, {
@@ -153,7 +149,24 @@ function graphiqlFetcherScript(endpointPath: string): string {
         headers
       ),
       body: JSON.stringify(params),
-    }).then(function (response) { return response.json(); });
+    }).then(readableResponse);
   };
+
+  // A proxy's error page or an empty 4xx/5xx would otherwise show as a JSON parse error.
+  function readableResponse(response) {
+    return response.text().then(function (text) {
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        var excerpt = text.trim().slice(0, 500);
+        return {
+          errors: [{
+            message: 'HTTP ' + response.status + ' ' + (response.statusText || '') + ': the server did not answer with JSON' +
+              (excerpt ? ': ' + excerpt : ' (empty body)'),
+          }],
+        };
+      }
+    });
+  }
 })();`
 }

@@ -53,15 +53,31 @@ export function documentLimitPlugins(limits: DocumentLimits): Plugin[] {
 /** The values of the variables given as `first`/`last`, when they are integers. */
 function pagesGivenIn(document: DocumentNode, variables: Record<string, unknown>): Map<string, number> {
   const pages = new Map<string, number>()
-  visit(document, {
-    Argument(node) {
-      if ((node.name.value === 'first' || node.name.value === 'last') && node.value.kind === Kind.VARIABLE) {
-        const value = variables[node.value.name.value]
-        if (Number.isInteger(value)) pages.set(node.value.name.value, value as number)
-      }
-    },
-  })
+  for (const name of pageVariablesOf(document)) {
+    const value = variables[name]
+    if (Number.isInteger(value)) pages.set(name, value as number)
+  }
   return pages
+}
+
+// Documents come from Yoga's parse cache: a subscription storm validates one document object
+// thousands of times, so it is walked once.
+const pageVariables = new WeakMap<DocumentNode, readonly string[]>()
+
+/** The variables given as `first`/`last` anywhere in the document. */
+function pageVariablesOf(document: DocumentNode): readonly string[] {
+  let names = pageVariables.get(document)
+  if (!names) {
+    const found = new Set<string>()
+    visit(document, {
+      Argument(node) {
+        if ((node.name.value === 'first' || node.name.value === 'last') && node.value.kind === Kind.VARIABLE) found.add(node.value.name.value)
+      },
+    })
+    names = [...found]
+    pageVariables.set(document, names)
+  }
+  return names
 }
 
 /**

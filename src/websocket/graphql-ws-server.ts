@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws'
 import type { WebSocket, WebSocketServer } from 'ws'
-import type { Logger } from '../operations/logger.js'
+import type { LogScope, Logger } from '../operations/logger.js'
 
 /** What each graphql-ws callback gets as `ctx.extra`: the socket, and not the upgrade request. */
 export interface SocketExtra {
@@ -18,10 +18,18 @@ export function connectionLog(log: Logger, extra: SocketExtra): Logger {
   return log.child({ connId: extra.connId })
 }
 
-/** An operation's logger: `reqId` is unique in the log like an HTTP request's. */
-export function operationLog(log: Logger, extra: SocketExtra, operationId: string): Logger {
-  const opId = operationId.length > 64 ? `${operationId.slice(0, 63)}…` : operationId
-  return log.child({ connId: extra.connId, opId, reqId: `${extra.connId}/${opId}` })
+/**
+ * An operation's log scope: `reqId` is unique in the log like an HTTP request's. Its logger is
+ * made on first use: a subscription that never logs (the usual case at `info`) costs no child logger.
+ */
+export function operationLogScope(log: Logger, extra: SocketExtra, operationId: string): LogScope {
+  let child: Logger | undefined
+  return {
+    get log() {
+      const opId = operationId.length > 64 ? `${operationId.slice(0, 63)}…` : operationId
+      return (child ??= log.child({ connId: extra.connId, opId, reqId: `${extra.connId}/${opId}` }))
+    },
+  }
 }
 
 export interface GraphqlWsServer {
@@ -101,7 +109,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     )
     socket.once('close', (code, reason) => {
       // The reason is not logged: a client chooses it.
-      if (log.isLevelEnabled('info')) connectionLog(log, extra).info({ code, ms: Date.now() - openedAt }, 'WebSocket closed')
+      if (log.isLevelEnabled('debug')) connectionLog(log, extra).debug({ code, ms: Date.now() - openedAt }, 'WebSocket closed')
       void closed(code, String(reason))
     })
   })

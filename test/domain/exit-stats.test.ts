@@ -5,6 +5,7 @@ import type { Actor } from '../../src/domain/actor.js'
 import type { DomainDeps } from '../../src/domain/deps.js'
 import { exitStats, topExitPlaces, type ExitStatsInput } from '../../src/domain/exits/exit-stats.js'
 import { listMemberLeftEvents } from '../../src/domain/exits/list-member-left-events.js'
+import { readPlaceMembers } from '../../src/domain/exits/joined-places.js'
 import { memberLeftSqlFilter, memberLeftView, type MemberLeftAudience } from '../../src/domain/exits/member-left-visibility.js'
 import type { ExitType } from '../../src/generated/prisma/enums.js'
 import { Prisma } from '../../src/generated/prisma/client.js'
@@ -175,6 +176,67 @@ describe('visibility, as memberLeftEvents', () => {
     expect((await statsOf(userActor(bob), { ...window, chatRoomId: room })).totals).toEqual([{ exitType: 'OFFLINE_KICKED', events: 1, members: 1 }])
   })
 
+  test('with joined, a user counts the exits of its groups and chat rooms and its own, and nothing else, in one statement whatever the span', async () => {
+    const g = await seedGroup(db, { scopes: ['PARTICIPANT'] })
+    const [bob] = g.uids
+    const other = await seedGroup(db, { scopes: ['PARTICIPANT'] })
+    const room = await chatRoomWith([bob])
+    const start = ownWindow()
+    await writeExits([
+      { groupGuid: g.guid, memberUids: [someone(), someone()], occurredAt: at(start, 1000) },
+      { chatRoomId: room, memberUids: [someone()], occurredAt: at(start, 2000), exitType: 'OFFLINE_KICKED' },
+      { groupGuid: uniqueId('g'), memberUids: [bob], occurredAt: at(start, 3000), exitType: 'KICKED' },
+      { groupGuid: other.guid, memberUids: [someone()], occurredAt: at(start, 4000) },
+      { chatRoomId: uniqueId('room'), memberUids: [someone()], occurredAt: at(start, 5000) },
+      { groupGuid: g.guid, memberUids: [someone()], occurredAt: at(start, 1439 * MINUTE) },
+    ])
+    for (const [to, quits] of [[MINUTE, { events: 1, members: 2 }], [1440 * MINUTE, { events: 2, members: 3 }]] as const) {
+      const { value, sql } = await statementsOf(() => exitStats(deps, userActor(bob), { from: start, to: at(start, to), bucketSeconds: 60, joined: true }))
+      expect(sql).toHaveLength(1)
+      expect(value.totals).toEqual([
+        { exitType: 'QUIT', ...quits },
+        { exitType: 'KICKED', events: 1, members: 1 },
+        { exitType: 'OFFLINE_KICKED', events: 1, members: 1 },
+      ])
+    }
+  })
+
+  test('joined is refused with guid or chatRoomId, and for a caller that is not a user', async () => {
+    const from = ownWindow()
+    const window = { from, to: at(from, MINUTE), bucketSeconds: 60 }
+    const user = userActor(uniqueId('u'))
+    for (const scope of [{ guid: 'g1' }, { chatRoomId: 'r1' }]) {
+      const error = await expectDomainError(exitStats(deps, user, { ...window, ...scope, joined: true }), 'ERR_INVALID_INPUT')
+      expect(error.message).toMatch(/^joined: cannot be combined with/)
+    }
+    const noUser = await expectDomainError(exitStats(deps, appAdmin, { ...window, joined: true }), 'ERR_INVALID_INPUT')
+    expect(noUser.message).toMatch(/^joined: .*names no user/)
+  })
+
+  test('the joined SQL filter selects the events decide delivers with the memberships readPlaceMembers reads', async () => {
+    const g = await seedGroup(db, { scopes: ['PARTICIPANT'] })
+    const [bob] = g.uids
+    const room = await chatRoomWith([bob])
+    const start = ownWindow()
+    await writeExits([
+      { groupGuid: g.guid, memberUids: [someone()], occurredAt: start },
+      { groupGuid: uniqueId('g'), memberUids: [someone()], occurredAt: start },
+      { groupGuid: uniqueId('g'), memberUids: [bob, someone()], occurredAt: start },
+      { chatRoomId: room, memberUids: [someone()], occurredAt: start },
+      { chatRoomId: uniqueId('room'), memberUids: [someone()], occurredAt: start },
+      { memberUids: [bob], occurredAt: start, exitType: 'DEACTIVATED' },
+    ])
+    const ours = await db.prisma.memberLeftEvent.findMany({ where: { occurredAt: start } })
+    const audience: MemberLeftAudience = { kind: 'joined', uid: bob }
+    const bySql = await db.prisma.$queryRaw<{ id: bigint }[]>`
+      SELECT "id" FROM "MemberLeftEvent" WHERE "id" IN (${Prisma.join(ours.map((e) => e.id))}) AND (${memberLeftSqlFilter(audience)})`
+    const members = await readPlaceMembers(db.prisma, ours, [bob, someone()])
+    const byDecide = ours.filter((e) => memberLeftView(audience).decide(e, members) === 'deliver')
+    const sorted = (ids: bigint[]) => ids.map(String).sort()
+    expect(sorted(bySql.map((r) => r.id))).toEqual(sorted(byDecide.map((e) => e.id)))
+    expect(bySql).toHaveLength(4)
+  })
+
   test('a non-member asking for a group or chat room is refused as memberLeftEvents refuses it', async () => {
     const g = await seedGroup(db)
     const room = await chatRoomWith([])
@@ -253,7 +315,7 @@ describe('visibility, as memberLeftEvents', () => {
       { kind: 'place', place: { chatRoomId: room }, leaverUid: uid, until: { txid: third.txid, id: third.id } },
     ]
     for (const audience of audiences) {
-      const byPrisma = await db.prisma.memberLeftEvent.findMany({ where: { AND: [{ id: { in: ids } }, memberLeftView(audience).where] }, select: { id: true } })
+      const byPrisma = await db.prisma.memberLeftEvent.findMany({ where: { AND: [{ id: { in: ids } }, memberLeftView(audience).where as Prisma.MemberLeftEventWhereInput] }, select: { id: true } })
       const bySql = await db.prisma.$queryRaw<{ id: bigint }[]>`
         SELECT "id" FROM "MemberLeftEvent" WHERE "id" IN (${Prisma.join(ids)}) AND (${memberLeftSqlFilter(audience)})`
       const sorted = (rows: { id: bigint }[]) => rows.map((r) => r.id.toString()).sort()

@@ -35,7 +35,11 @@ afterAll(async () => {
 const completed = (reqId: string) => (entry: LogEntry) => entry.msg === 'request completed' && entry.reqId === reqId
 
 async function postTypename(headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(server.url, {
+  return postTypenameTo(server.url, headers)
+}
+
+async function postTypenameTo(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query: 'query Typename { __typename }', operationName: 'Typename' }),
@@ -82,6 +86,8 @@ test('a WebSocket operation’s lines carry its connection and operation ids, fr
   await server.waitForEntry((e) => e.msg === 'WebSocket closed' && e.connId === connId)
   const aboutIt = server.entries().filter((e) => e.connId === connId)
   expect(aboutIt.map((e) => e.msg)).toEqual(['WebSocket connection accepted', 'WebSocket operation started', 'WebSocket operation completed', 'WebSocket closed'])
+  // At debug: at info, a reconnect storm would write one synchronous line per socket and operation.
+  expect(new Set(aboutIt.map((e) => e.level))).toEqual(new Set(['debug']))
   expect(aboutIt.filter((e) => e.opId !== undefined).map((e) => e.reqId)).toEqual([started.reqId, started.reqId])
 })
 
@@ -155,5 +161,22 @@ test('every stdout line is one JSON object, and no token, secret, password or si
   for (const [what, value] of Object.entries(secrets)) {
     expect(stdout.includes(value), `the ${what} is in the log`).toBe(false)
     expect(server.stderr.includes(value), `the ${what} is on stderr`).toBe(false)
+  }
+})
+
+test('at LOG_LEVEL=warn the line with the URL is still printed, and requests and WebSocket operations write nothing', async () => {
+  const quiet = await startServerProcess({ LOG_LEVEL: 'warn' })
+  try {
+    // startServerProcess found the URL in the listening line: that line was printed.
+    const admin = await quiet.token('backend', { admin: true })
+    const live = subscribe(quiet, admin, MemberLeftDocument, {})
+    expect((await postTypenameTo(quiet.url)).status).toBe(200)
+    await live.close()
+    expect(await quiet.stop()).toEqual({ code: 0, signal: null })
+    const infoLines = quiet.entries().filter((e) => e.level === 'info' || e.level === 'debug')
+    expect(infoLines.map((e) => e.msg)).toEqual([expect.stringMatching(/^Departures is listening/)])
+    expect(infoLines[0]).toMatchObject({ url: quiet.url })
+  } finally {
+    await quiet.kill9()
   }
 })

@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest'
 import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
-import { MemberLeftFeed, type FeedSubscribeOptions } from '../../src/events/member-left-feed.js'
+import { MemberLeftFeed, type FeedSubscribeOptions, type MemberLeftFeedOptions } from '../../src/events/member-left-feed.js'
 import type { Notifier } from '../../src/events/notifier.js'
 import { comparePositions, isAfter, positionOf, type ExitLog, type ExitLogPosition } from '../../src/domain/exits/exit-log.js'
+import type { PlaceMembers } from '../../src/domain/exits/joined-places.js'
+import { memberLeftView } from '../../src/domain/exits/member-left-visibility.js'
 
 // The feed's ordering logic against an in-memory table whose reads can be paused, so the
 // interleavings that are rare on a real database happen on purpose here.
@@ -93,7 +95,7 @@ class FakeTable {
         }
         // Fresh objects per read, as Prisma returns them.
         return this.rows
-          .filter((row) => isAfter(positionOf(row), after) && row.txid < below && (!where || matches(row, where)))
+          .filter((row) => isAfter(positionOf(row), after) && row.txid < below && (!where || matches(row, where as Where)))
           .sort((a, b) => comparePositions(positionOf(a), positionOf(b)))
           .slice(0, take)
           .map((row) => ({ ...row }))
@@ -121,7 +123,7 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 20))
 }
 
-function setup(options: { pageSize?: number; maxBuffered?: number; notifier?: Notifier } = {}) {
+function setup(options: { pageSize?: number; maxBuffered?: number; notifier?: Notifier; placeMembers?: MemberLeftFeedOptions['placeMembers'] } = {}) {
   const table = new FakeTable()
   const feed = new MemberLeftFeed(table.log(), { onError: () => undefined, retryDelayMs: 5, ...options })
   const subscribe = (o: FeedSubscribeOptions = {}) => feed.subscribe(o)
@@ -360,5 +362,85 @@ describe('MemberLeftFeed', () => {
     expect(comparePositions({ txid: 6n, id: 1n }, { txid: 6n, id: 2n })).toBeLessThan(0)
     expect(comparePositions(at(3), at(3))).toBe(0)
     expect(isAfter({ txid: 0n, id: 100n }, { txid: 0n, id: 42n })).toBe(true)
+  })
+})
+
+/** Group memberships in memory; every read of them is recorded with the uids it asked about. */
+function membershipTable() {
+  const members = new Set<string>()
+  const reads: string[][] = []
+  let gate: Promise<void> | null = null
+  const placeMembers = async (events: readonly MemberLeftEvent[], uids: readonly string[]): Promise<PlaceMembers> => {
+    reads.push([...uids])
+    const paused = gate
+    gate = null
+    if (paused) await paused
+    const snapshot = new Set(members)
+    return { has: (event, uid) => event.groupGuid !== null && snapshot.has(`${event.groupGuid}/${uid}`) }
+  }
+  return {
+    reads,
+    placeMembers,
+    join: (guid: string, uid: string) => void members.add(`${guid}/${uid}`),
+    pauseNextRead(): () => void {
+      let release!: () => void
+      gate = new Promise((resolve) => (release = resolve))
+      return release
+    },
+  }
+}
+
+function joined(uid: string): FeedSubscribeOptions {
+  const view = memberLeftView({ kind: 'joined', uid })
+  return { memberUid: uid, filter: view.decide }
+}
+
+describe('MemberLeftFeed with joined subscribers', () => {
+  test('memberships are read once per page of new rows for every joined subscriber together, and each gets its places and own exits only', async () => {
+    const memberships = membershipTable()
+    const { table, feed, subscribe, commit } = setup({ placeMembers: memberships.placeMembers })
+    const uids = Array.from({ length: 50 }, (_, i) => `u${i}`)
+    uids.forEach((uid, i) => memberships.join(`g${i % 5}`, uid))
+    const subs = uids.map((uid) => subscribe(joined(uid)))
+    await settle()
+    const readsBefore = table.reads
+    const rows = Array.from({ length: 30 }, (_, i) => commit({ groupGuid: i % 6 === 5 ? 'elsewhere' : `g${i % 6}`, memberUids: [i === 11 ? 'u7' : `gone${i}`] }))
+    const expected = (uid: string, i: number) => rows.filter((row) => row.groupGuid === `g${i % 5}` || row.memberUids.includes(uid)).map((row) => row.id)
+    const received = await Promise.all(subs.map((sub, i) => take(sub, expected(uids[i], i).length)))
+    received.forEach((ids, i) => expect(ids).toEqual(expected(uids[i], i)))
+    // u7 left in an exit of a group that is not its own: its own exit, seen by it alone there.
+    expect(received[7]).toContain(rows[11].id)
+    expect(memberships.reads.length).toBe(table.reads - readsBefore)
+    for (const read of memberships.reads) expect(new Set(read)).toEqual(new Set(uids))
+    await feed.close()
+  })
+
+  test('a joined subscriber that registers while memberships are read is covered before the rows are handed out', async () => {
+    const memberships = membershipTable()
+    const { feed, subscribe, commit } = setup({ placeMembers: memberships.placeMembers })
+    memberships.join('g', 'ann')
+    memberships.join('g', 'ben')
+    const ann = subscribe(joined('ann'))
+    await settle()
+    const release = memberships.pauseNextRead()
+    const row = commit({ groupGuid: 'g', memberUids: ['cat'] })
+    await settle()
+    const ben = subscribe(joined('ben'))
+    await settle()
+    release()
+    expect(await take(ann, 1)).toEqual([row.id])
+    expect(await take(ben, 1)).toEqual([row.id])
+    expect(memberships.reads).toEqual([['ann'], ['ben']])
+    await feed.close()
+  })
+
+  test('without joined subscribers no membership is read', async () => {
+    const memberships = membershipTable()
+    const { feed, subscribe, commit } = setup({ placeMembers: memberships.placeMembers })
+    const sub = subscribe()
+    const row = commit()
+    expect(await take(sub, 1)).toEqual([row.id])
+    expect(memberships.reads).toEqual([])
+    await feed.close()
   })
 })

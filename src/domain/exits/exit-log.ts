@@ -1,4 +1,4 @@
-import type { MemberLeftEvent, Prisma, PrismaClient } from '../../generated/prisma/client.js'
+import { Prisma, type MemberLeftEvent, type PrismaClient } from '../../generated/prisma/client.js'
 
 /**
  * Where an event stands in the one order every reader agrees on: its writing transaction's id,
@@ -44,13 +44,19 @@ export function upToPosition(position: ExitLogPosition): Prisma.MemberLeftEventW
 
 export const exitLogOrder: Prisma.MemberLeftEventOrderByWithRelationInput[] = [{ txid: 'asc' }, { id: 'asc' }]
 
+/**
+ * Which stored events a reader may see: a Prisma filter, or raw SQL on "MemberLeftEvent" rows
+ * for a rule Prisma cannot say (a subquery on memberships, see joined-places.ts).
+ */
+export type StoredEventFilter = Prisma.MemberLeftEventWhereInput | Prisma.Sql
+
 export interface ExitLogReadOptions {
   /** Only events after this position. */
   after: ExitLogPosition
   /** Only events whose txid is below this read horizon (see ExitLog.horizon). */
   below: bigint
   /** Narrows the read further (visibility). */
-  where?: Prisma.MemberLeftEventWhereInput
+  where?: StoredEventFilter
   take: number
 }
 
@@ -68,7 +74,7 @@ export interface ExitLog {
   positionOfId(id: bigint): Promise<ExitLogPosition | null>
 }
 
-type Db = Pick<PrismaClient, '$queryRawUnsafe' | 'memberLeftEvent'>
+type Db = Pick<PrismaClient, '$queryRawUnsafe' | '$queryRaw' | 'memberLeftEvent'>
 
 /**
  * The horizon is the smallest transaction id still running among this service's own
@@ -99,6 +105,14 @@ export function prismaExitLog(db: Db): ExitLog {
       return BigInt(row.horizon)
     },
     read: ({ after, below, where, take }) => {
+      if (where instanceof Prisma.Sql) {
+        // The same range and order as afterPosition/exitLogOrder, on the (txid, id) index.
+        return db.$queryRaw<MemberLeftEvent[]>`
+          SELECT * FROM "MemberLeftEvent"
+           WHERE "txid" >= ${after.txid}::bigint AND ("txid" > ${after.txid}::bigint OR "id" > ${after.id}::bigint)
+             AND "txid" < ${below}::bigint AND (${where})
+           ORDER BY "txid", "id" LIMIT ${take}::int`
+      }
       const range: Prisma.MemberLeftEventWhereInput = { AND: [afterPosition(after), { txid: { lt: below } }] }
       return db.memberLeftEvent.findMany({ where: where ? { AND: [where, range] } : range, orderBy: exitLogOrder, take })
     },

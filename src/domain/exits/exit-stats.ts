@@ -102,7 +102,7 @@ interface BucketRow {
 export async function exitStats(deps: DomainDeps, actor: Actor, input: ExitStatsInput): Promise<ExitStats> {
   const count = validateExitStatsSpan(input)
   const { from, to, bucketSeconds } = input
-  const audience = await authorizeMemberLeft(deps.prisma, actor, { guid: input.guid, chatRoomId: input.chatRoomId })
+  const audience = await authorizeMemberLeft(deps.prisma, actor, { guid: input.guid, chatRoomId: input.chatRoomId, joined: input.joined })
   const scope: ExitStatsScope = { from, to, audience, isAppAdmin: actor.isAppAdmin }
   const rows = await deps.prisma.$queryRaw<BucketRow[]>`
     WITH counted AS (

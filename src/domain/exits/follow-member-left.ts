@@ -1,7 +1,8 @@
-import type { MemberLeftEvent, Prisma } from '../../generated/prisma/client.js'
+import type { MemberLeftEvent } from '../../generated/prisma/client.js'
 import type { Actor } from '../actor.js'
 import type { DomainDeps } from '../deps.js'
-import type { ExitLog, ExitLogPosition } from './exit-log.js'
+import type { ExitLog, ExitLogPosition, StoredEventFilter } from './exit-log.js'
+import type { PlaceMembers } from './joined-places.js'
 import { resolveMemberLeftCursor } from './member-left-cursor.js'
 import {
   authorizeMemberLeft,
@@ -17,14 +18,18 @@ export interface MemberLeftSource {
   position(): Promise<ExitLogPosition>
   subscribe(options: {
     after?: ExitLogPosition
-    where?: Prisma.MemberLeftEventWhereInput
-    filter?: (event: MemberLeftEvent) => MemberLeftDecision
+    where?: StoredEventFilter
+    filter?: (event: MemberLeftEvent, members: PlaceMembers) => MemberLeftDecision
+    /** The user whose current memberships `filter` reads, read by the source in bulk per page. */
+    memberUid?: string
   }): AsyncIterableIterator<MemberLeftEvent>
 }
 
 export interface FollowMemberLeftInput {
   guid?: string | null
   chatRoomId?: string | null
+  /** The caller's groups and chat rooms (and its own exits); not with guid or chatRoomId. */
+  joined?: boolean | null
   /** An event id: replay every visible event after it first. */
   after?: string | null
 }
@@ -45,5 +50,10 @@ export async function followMemberLeft(
   const start = after ?? (await deps.memberLeft.position())
   const audience = await authorizeMemberLeft(deps.prisma, actor, { ...scope, after: start }, deps.memberships)
   const view = memberLeftView(audience)
-  return deps.memberLeft.subscribe({ after: start, where: view.where, filter: view.decide })
+  return deps.memberLeft.subscribe({
+    after: start,
+    where: view.where,
+    filter: view.decide,
+    ...(view.memberUid === null ? {} : { memberUid: view.memberUid }),
+  })
 }

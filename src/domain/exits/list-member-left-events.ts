@@ -12,6 +12,8 @@ export const MAX_MEMBER_LEFT_PAGE = 1000
 export interface ListMemberLeftEventsInput {
   guid?: string | null
   chatRoomId?: string | null
+  /** The caller's groups and chat rooms (and its own exits); not with guid or chatRoomId. */
+  joined?: boolean | null
   /** An event id; without it, from the oldest event. */
   after?: string | null
   first?: number | null
@@ -34,7 +36,7 @@ export async function listMemberLeftEvents(
   validateMemberLeftScope(input)
   const log = prismaExitLog(deps.prisma)
   const after = (await resolveMemberLeftCursor(log, input.after)) ?? EXIT_LOG_START
-  const audience = await authorizeMemberLeft(deps.prisma, actor, { guid: input.guid, chatRoomId: input.chatRoomId, after })
+  const audience = await authorizeMemberLeft(deps.prisma, actor, { guid: input.guid, chatRoomId: input.chatRoomId, joined: input.joined, after })
   const { where } = memberLeftView(audience)
   return log.read({ after, below: await log.horizon(), where, take: first })
 }

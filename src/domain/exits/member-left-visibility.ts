@@ -2,7 +2,8 @@ import { Prisma, type MemberLeftEvent, type PrismaClient } from '../../generated
 import type { Actor } from '../actor.js'
 import { ChatRoomNotFoundError, GroupNotFoundError, InsufficientScopeError, InvalidInputError, NotAMemberError } from '../errors.js'
 import { requireId } from '../validation.js'
-import { afterPosition, exitLogOrder, isAfter, positionOf, upToPosition, type ExitLogPosition } from './exit-log.js'
+import { afterPosition, exitLogOrder, isAfter, positionOf, upToPosition, type ExitLogPosition, type StoredEventFilter } from './exit-log.js'
+import { joinedPlacesSql, NO_PLACE_MEMBERS, type PlaceMembers } from './joined-places.js'
 
 /** What a stream does with one event. */
 export type MemberLeftDecision = 'deliver' | 'deliver-and-complete' | 'skip'
@@ -19,39 +20,54 @@ export type MemberLeftAudience =
   | { kind: 'place'; place: Place; leaverUid: string | null; until: ExitLogPosition | null }
   /** A user without guid or chatRoomId: the exits that include itself. */
   | { kind: 'own'; uid: string }
+  /**
+   * `joined`: the exits of every group and chat room the user is a member of when they are
+   * read, and the exits that include itself (joined-places.ts).
+   */
+  | { kind: 'joined'; uid: string }
 
 /** Where exits happen: a group (by guid) or a chat room (by id). */
 export type Place = { groupGuid: string } | { chatRoomId: string }
 
 export interface MemberLeftView {
   /** The same rule as a filter on stored events (replay and memberLeftEvents). */
-  where: Prisma.MemberLeftEventWhereInput
-  /** The rule for one event, for live streams. */
-  decide(event: MemberLeftEvent): MemberLeftDecision
+  where: StoredEventFilter
+  /**
+   * The rule for one event, for live streams. `members`: the current memberships read for the
+   * event's page (only `joined` reads them; without them it sees only the caller's own exits).
+   */
+  decide(event: MemberLeftEvent, members?: PlaceMembers): MemberLeftDecision
+  /** The user whose memberships `decide` reads (`joined`), for the feed to read them in bulk. */
+  memberUid: string | null
 }
 
 export interface MemberLeftScopeInput {
   guid?: string | null
   chatRoomId?: string | null
+  joined?: boolean | null
 }
 
-/** Checks the shape of guid/chatRoomId: at most one of them, each a well-formed id. */
-export function validateMemberLeftScope(input: MemberLeftScopeInput): { guid?: string; chatRoomId?: string } {
+/** Checks the shape of guid/chatRoomId/joined: at most one of them, each id well-formed. */
+export function validateMemberLeftScope(input: MemberLeftScopeInput): { guid?: string; chatRoomId?: string; joined: boolean } {
   const guid = input.guid ?? undefined
   const chatRoomId = input.chatRoomId ?? undefined
+  const joined = input.joined ?? false
   if (guid !== undefined && chatRoomId !== undefined) {
     throw new InvalidInputError('chatRoomId', 'give either guid or chatRoomId, not both')
   }
+  if (joined && (guid !== undefined || chatRoomId !== undefined)) {
+    throw new InvalidInputError('joined', `cannot be combined with ${guid !== undefined ? 'guid' : 'chatRoomId'}: joined already names the places`)
+  }
   if (guid !== undefined) requireId('guid', guid)
   if (chatRoomId !== undefined) requireId('chatRoomId', chatRoomId)
-  return { guid, chatRoomId }
+  return { guid, chatRoomId, joined }
 }
 
 /** The audience as a SQL filter and as a per-event decision; both must say the same thing. */
 export function memberLeftView(audience: MemberLeftAudience): MemberLeftView {
   switch (audience.kind) {
     case 'all':
-      return { where: {}, decide: () => 'deliver' }
+      return { where: {}, decide: () => 'deliver', memberUid: null }
     case 'place': {
       const { place, leaverUid, until } = audience
       const inPlace = (event: MemberLeftEvent) =>
@@ -64,6 +80,7 @@ export function memberLeftView(audience: MemberLeftAudience): MemberLeftView {
           if (leaverUid !== null && event.memberUids.includes(leaverUid)) return 'deliver-and-complete'
           return 'deliver'
         },
+        memberUid: null,
       }
     }
     case 'own': {
@@ -71,6 +88,15 @@ export function memberLeftView(audience: MemberLeftAudience): MemberLeftView {
       return {
         where: { memberUids: { has: uid } },
         decide: (event) => (event.memberUids.includes(uid) ? 'deliver' : 'skip'),
+        memberUid: null,
+      }
+    }
+    case 'joined': {
+      const { uid } = audience
+      return {
+        where: joinedPlacesSql(uid),
+        decide: (event, members = NO_PLACE_MEMBERS) => (event.memberUids.includes(uid) || members.has(event, uid) ? 'deliver' : 'skip'),
+        memberUid: uid,
       }
     }
   }
@@ -92,6 +118,8 @@ export function memberLeftSqlFilter(audience: MemberLeftAudience): Prisma.Sql {
     }
     case 'own':
       return Prisma.sql`"memberUids" @> ARRAY[${audience.uid}::text]`
+    case 'joined':
+      return joinedPlacesSql(audience.uid)
   }
 }
 
@@ -105,6 +133,9 @@ type Reader = Pick<PrismaClient, 'group' | 'groupMember' | 'chatRoom' | 'chatRoo
  *   otherwise ERR_NOT_A_MEMBER, or ERR_GROUP_NOT_FOUND / ERR_CHAT_ROOM_NOT_FOUND for an unknown
  *   (or dissolved) group or room.
  * - neither: the app admin gets everything, a user the exits that include itself.
+ * - joined: the caller's places and own exits, the app admin's too; memberships are checked
+ *   as events are read, so nothing is read here. A caller without a user has no places:
+ *   ERR_INVALID_INPUT naming `joined`, rather than an empty stream it could mistake for calm.
  * A caller without a user (an admin token naming no user) must be the app admin.
  *
  * Streams that start "now" must take their start position before calling this: an exit that
@@ -116,9 +147,13 @@ export async function authorizeMemberLeft(
   input: MemberLeftScopeInput & { after?: ExitLogPosition },
   memberships: MembershipLookup = membershipLookupOver(db),
 ): Promise<MemberLeftAudience> {
-  const { guid, chatRoomId } = validateMemberLeftScope(input)
+  const { guid, chatRoomId, joined } = validateMemberLeftScope(input)
   if (!actor.isAppAdmin && !actor.uid) {
     throw new InsufficientScopeError('a caller that is not a user may follow exits only as the app admin')
+  }
+  if (joined) {
+    if (!actor.uid) throw new InvalidInputError('joined', 'the token names no user, so there are no places it has joined')
+    return { kind: 'joined', uid: actor.uid }
   }
   const uid = actor.isAppAdmin ? null : actor.uid!
   const place: Place | null = guid !== undefined ? { groupGuid: guid } : chatRoomId !== undefined ? { chatRoomId } : null
