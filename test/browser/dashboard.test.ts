@@ -313,9 +313,13 @@ describe.skipIf(!executable)('/dashboard', () => {
     await page.locator('#message').waitFor({ state: 'hidden' })
   })
 
-  test('a user’s token follows its own exits and has no admin panels; a deactivation disconnects it', async () => {
+  test('a user’s token follows the exits of its groups and chat rooms and its own, and has no admin panels; a deactivation disconnects it', async () => {
     const group = await seedGroup(db, { scopes: ['PARTICIPANT', 'PARTICIPANT'] })
-    const [member] = group.uids
+    const [member, other] = group.uids
+    const stranger = await seedGroup(db, { scopes: ['PARTICIPANT'] })
+    const roomId = uniqueId('room')
+    expectPayload(await request(server, admin, CreateChatRoomDocument, { input: { id: roomId, name: 'Hall' } }), 'createChatRoom', 'CreateChatRoomPayload')
+    for (const uid of [member, other]) expectPayload(await request(server, await server.token(uid), JoinChatRoomDocument, { id: roomId }), 'joinChatRoom', 'JoinChatRoomPayload')
     // After the deactivation a read still under way may be answered 401, which Chromium logs.
     const page = await openDashboard({ expectedErrors: [/status of 401/] })
     await connect(page, await server.token(member))
@@ -326,18 +330,20 @@ describe.skipIf(!executable)('/dashboard', () => {
     expect(await page.getByRole('region', { name: 'Webhook endpoints' }).count()).toBe(0)
     expect(await page.getByRole('button', { name: 'Redeliver' }).count()).toBe(0)
 
-    // A group it is not in: refused, and the page goes on following its own exits.
-    const stranger = await seedGroup(db)
+    // A group it is not in: refused, and the page goes on following what it followed.
     await placeField(page).fill(stranger.guid)
     await page.getByRole('button', { name: 'Follow', exact: true }).click()
     await page.locator('#place-info').getByText(new RegExp(`^“${stranger.guid}” cannot be followed with this token: .+`)).waitFor()
     expect(await page.getByRole('status').textContent()).toBe('Live')
 
-    const someoneElse = await leave(group.guid, group.uids[1])
+    // In commit order, so the stranger's exit would have arrived before the others if shown.
+    const strangers = await leave(stranger.guid, stranger.uids[0])
+    const inGroup = await leave(group.guid, other)
+    const inRoom = expectPayload(await request(server, await server.token(other), LeaveChatRoomDocument, { id: roomId }), 'leaveChatRoom', 'LeaveChatRoomPayload').event
     const own = await leave(group.guid, member)
     await rowOf(page, own.id).waitFor()
-    expect(await shownEventIds(page)).toEqual([own.id])
-    expect(someoneElse.id).not.toBe(own.id)
+    expect(await shownEventIds(page)).toEqual([own.id, inRoom.id, inGroup.id])
+    expect(await rowOf(page, strangers.id).count()).toBe(0)
     await page.screenshot({ path: screenshotPath('dashboard-user') })
 
     // Deactivated: the server closes the live connection (4403) and the page forgets the token.

@@ -82,14 +82,19 @@ export class LiveExits {
     })
   }
 
-  /** Follows a place's exits (or, without one, every exit the token may see), resuming after the last shown id. */
-  follow(place: Place | undefined): void {
+  /**
+   * Follows a place's exits, or without one every exit the token sees: the app admin's every
+   * exit, a user's `joined` ones (its groups', its chat rooms' and its own). Resumes after the
+   * last shown id.
+   */
+  follow(place: Place | undefined, joined: boolean): void {
     this.stopFollowing()
     const generation = ++this.generation
     const lastShownId = this.lastShownId
     const variables = {
       guid: place?.kind === 'group' ? place.id : undefined,
       chatRoomId: place?.kind === 'chatRoom' ? place.id : undefined,
+      joined: !place && joined ? true : undefined,
       get after() {
         return lastShownId()
       },

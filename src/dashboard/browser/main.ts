@@ -153,7 +153,7 @@ class Session {
   }
 
   start(): void {
-    this.live.follow(undefined)
+    this.live.follow(undefined, !this.admin)
     this.refreshStats()
   }
 
@@ -218,6 +218,7 @@ class Session {
       to: to.toISOString(),
       guid: place?.kind === 'group' ? place.id : undefined,
       chatRoomId: place?.kind === 'chatRoom' ? place.id : undefined,
+      joined: !place && !this.admin ? true : undefined,
       withTopPlaces: this.admin !== undefined,
     })
     return exitStats
@@ -287,7 +288,7 @@ class Session {
     // Another stream: the table starts again from the place's next exit.
     table.clear()
     this.showStats(stats)
-    this.live.follow(place)
+    this.live.follow(place, !this.admin)
   }
 
   private schedulePlace(): void {
@@ -375,7 +376,7 @@ async function connect(rawToken: string): Promise<void> {
       ' ',
       me ? `Signed in as ${personLabel(me)}` : 'Signed in with an app admin token that names no user',
       ' · ',
-      admin ? 'following every exit' : 'following the exits this user is part of',
+      admin ? 'following every exit' : 'following the exits of its groups and chat rooms, and its own',
     )
     const panels = admin ? mountAdminPanels() : undefined
     if (!admin) unmountAdminPanels()

@@ -74,6 +74,7 @@ export type DashboardExitStatsQueryVariables = Exact<{
   to: string;
   guid?: string | null | undefined;
   chatRoomId?: string | null | undefined;
+  joined?: boolean | null | undefined;
   withTopPlaces: boolean;
 }>;
 
@@ -99,6 +100,7 @@ export type DashboardMemberLeftSubscriptionVariables = Exact<{
   after?: string | null | undefined;
   guid?: string | null | undefined;
   chatRoomId?: string | null | undefined;
+  joined?: boolean | null | undefined;
 }>;
 
 
@@ -174,13 +176,14 @@ export const DashboardPlaceDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<DashboardPlaceQuery, DashboardPlaceQueryVariables>;
 export const DashboardExitStatsDocument = new TypedDocumentString(`
-    query DashboardExitStats($from: DateTime!, $to: DateTime!, $guid: ID, $chatRoomId: ID, $withTopPlaces: Boolean!) {
+    query DashboardExitStats($from: DateTime!, $to: DateTime!, $guid: ID, $chatRoomId: ID, $joined: Boolean, $withTopPlaces: Boolean!) {
   exitStats(
     from: $from
     to: $to
     bucketSeconds: 60
     guid: $guid
     chatRoomId: $chatRoomId
+    joined: $joined
   ) {
     from
     to
@@ -255,8 +258,8 @@ export const DashboardRedeliverWebhookDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<DashboardRedeliverWebhookMutation, DashboardRedeliverWebhookMutationVariables>;
 export const DashboardMemberLeftDocument = new TypedDocumentString(`
-    subscription DashboardMemberLeft($after: ID, $guid: ID, $chatRoomId: ID) {
-  memberLeft(after: $after, guid: $guid, chatRoomId: $chatRoomId) {
+    subscription DashboardMemberLeft($after: ID, $guid: ID, $chatRoomId: ID, $joined: Boolean) {
+  memberLeft(after: $after, guid: $guid, chatRoomId: $chatRoomId, joined: $joined) {
     ...ExitRow
   }
 }
