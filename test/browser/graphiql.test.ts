@@ -64,7 +64,7 @@ describe.skipIf(!executable)('GraphiQL', () => {
     await page.keyboard.press('ControlOrMeta+A')
     await page.keyboard.press('ControlOrMeta+V')
     const onScreen = async () => ((await editor.locator('.view-lines').textContent()) ?? '').replace(/[\s\u00a0]+/g, ' ')
-    await expect.poll(onScreen, { timeout: 5_000, intervals: [5] }).toContain(shownAs.replace(/\s+/g, ' '))
+    await expect.poll(onScreen, { timeout: 5_000, interval: 5 }).toContain(shownAs.replace(/\s+/g, ' '))
   }
 
   async function useToken(page: Page, token: string): Promise<void> {
