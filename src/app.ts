@@ -14,6 +14,7 @@ import { defaultMaxBufferedBytes, sinkOf } from './websocket/socket-sink.js'
 import { connectionLog, operationLogScope, serveGraphqlWs } from './websocket/graphql-ws-server.js'
 import { TOO_MANY_CONNECTIONS_CLOSE_CODE, tooManyOperations } from './websocket/web-socket-limits.js'
 import { offlineGraphiQL } from './graphiql/offline-graphiql.js'
+import { dashboardRoutes } from './dashboard/serve-dashboard.js'
 import { readinessCheck } from './operations/readiness.js'
 import { noteOnRequest, scopedLogger, withLogScope, yogaLogger, type LogScope, type Logger } from './operations/logger.js'
 import { beginHttpRequest, useOperationOnRequestLog } from './operations/http-log.js'
@@ -136,6 +137,8 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     },
   })
   const serveMetrics = metricsEndpoint(deps.metrics, config.metricsToken, log)
+  // Static bytes, bundled once: not counted against the flood limit, like /healthz.
+  const serveDashboard = dashboardRoutes(graphqlPath, log)
 
   let address: AddressInfo | undefined
   let stopping = false
@@ -157,6 +160,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
       void serveMetrics(req, res)
       return
     }
+    if (serveDashboard(req, res, path)) return
     if (path === readinessPath && (req.method === 'GET' || req.method === 'HEAD')) {
       void answerReadiness(req, res)
       return

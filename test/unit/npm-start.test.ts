@@ -87,7 +87,7 @@ async function graphiqlPage(url: URL): Promise<string> {
 }
 
 describe('npm start', () => {
-  test('builds and runs the server on an embedded database: migrations, GraphQL, GraphiQL, a clean stop', async () => {
+  test('builds and runs the server on an embedded database: migrations, GraphQL, GraphiQL, the dashboard, a clean stop', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'departures-npm-start-'))
     try {
       const server = await npmStart({ DATA_DIR: dataDir, DATABASE_URL: '' })
@@ -96,6 +96,13 @@ describe('npm start', () => {
       const page = await graphiqlPage(server.url)
       expect(page).toContain('YogaGraphiQL.renderYogaGraphiQL')
       expect(page).toContain('fetcher: globalThis.departuresGraphiQLFetcher')
+      // The dashboard is bundled from src/dashboard/browser by the server running from build/.
+      const dashboard = await fetch(new URL('/dashboard', server.url))
+      expect(dashboard.status).toBe(200)
+      expect(await dashboard.text()).toContain('<script type="module" src="/dashboard/app.js"></script>')
+      const script = await fetch(new URL('/dashboard/app.js', server.url))
+      expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8'])
+      expect((await script.text()).length).toBeGreaterThan(10_000)
       expect(await server.stop()).toBe(0)
     } finally {
       await rm(dataDir, { recursive: true, force: true })
