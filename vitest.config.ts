@@ -40,6 +40,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one on the 2-core CI machine. Most
+    // files spend their time waiting (servers, sockets, PostgreSQL), so two overlap well.
+    maxWorkers: 2,
     // .ci/run asks for a JSON report to print a plain pass/fail count line.
     reporters: process.env.VITEST_JSON_REPORT ? ['default', ['json', { outputFile: process.env.VITEST_JSON_REPORT }]] : ['default'],
   },
