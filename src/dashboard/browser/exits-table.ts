@@ -18,12 +18,13 @@ export class ExitsTable {
     private readonly empty: HTMLElement,
   ) {}
 
-  /** Shows an event at the top; false when it was shown already. */
-  add(exit: ExitRowFragment): boolean {
+  /** Shows an event at the top; false when it was shown already. `arriving`: highlight it as new. */
+  add(exit: ExitRowFragment, arriving = true): boolean {
     if (this.seen.has(exit.id)) return false
     this.seen.add(exit.id)
     this.lastId = exit.id
     const row = rowOf(exit)
+    if (!arriving) row.classList.remove('fresh')
     row.hidden = this.exitType !== '' && exit.exitType !== this.exitType
     this.body.prepend(row)
     while (this.body.rows.length > MAX_ROWS) {

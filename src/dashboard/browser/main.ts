@@ -4,6 +4,7 @@
 import './dashboard.css'
 import {
   DashboardExitStatsDocument,
+  DashboardLatestExitsDocument,
   DashboardPlaceDocument,
   DashboardRedeliverWebhookDocument,
   DashboardViewerDocument,
@@ -115,6 +116,12 @@ class Session {
   private placeTimer: number | undefined
   private rolloverTimer: number | undefined
   private closed = false
+  /** Where the stream starts when the table shows nothing yet (see followAfter). */
+  private startAfter: string | undefined
+  /** The first read and subscription; a place is followed only after it. */
+  private started: Promise<void> = Promise.resolve()
+  /** The latest place asked for: an older request answered later is dropped. */
+  private following = 0
 
   constructor(
     private readonly api: Api,
@@ -136,7 +143,7 @@ class Session {
           showMessage(reason)
         },
       },
-      () => table.lastId,
+      () => table.lastId ?? this.startAfter,
     )
     this.rollOverAtNextMinute()
     if (admin) {
@@ -153,8 +160,42 @@ class Session {
   }
 
   start(): void {
-    this.live.follow(undefined, !this.admin)
     this.refreshStats()
+    this.started = this.openOnLatest()
+  }
+
+  /** The newest exits the token sees, then the live stream from just after them. */
+  private async openOnLatest(): Promise<void> {
+    let latest: ExitRowFragment[] | undefined
+    try {
+      latest = await this.latestOf(undefined)
+    } catch (error) {
+      if (!this.closed) showMessage(`Could not read the latest exits: ${messageOf(error)}`, 'latest')
+    }
+    if (!this.closed) this.followAfter(undefined, latest)
+  }
+
+  /** memberLeftEvents(last: 50): the newest exits of a place or of everything the token sees, oldest first. */
+  private async latestOf(place: Place | undefined): Promise<ExitRowFragment[]> {
+    const { memberLeftEvents } = await this.api.request(DashboardLatestExitsDocument, {
+      guid: place?.kind === 'group' ? place.id : undefined,
+      chatRoomId: place?.kind === 'chatRoom' ? place.id : undefined,
+      joined: !place && !this.admin ? true : undefined,
+    })
+    return memberLeftEvents
+  }
+
+  /**
+   * Shows the exits read and subscribes from the newest of them, so an exit committed between
+   * the read and the subscription is replayed, not lost. Read and found none: from the log's
+   * start, which then holds none this token sees but those committed since. Not read (the read
+   * failed): from now.
+   */
+  private followAfter(place: Place | undefined, latest: ExitRowFragment[] | undefined): void {
+    table.clear()
+    for (const exit of latest ?? []) table.add(exit, false)
+    this.startAfter = latest && latest.length === 0 ? '0' : undefined
+    this.live.follow(place, !this.admin)
   }
 
   close(): void {
@@ -258,9 +299,12 @@ class Session {
   async follow(id: string): Promise<void> {
     id = id.trim()
     ui.place.value = id
+    const following = ++this.following
+    await this.started
     let place: PlaceDetails | undefined
     let found: DashboardPlaceQuery | undefined
     let stats: DashboardExitStatsQuery['exitStats']
+    let latest: ExitRowFragment[]
     try {
       if (id !== '') {
         found = await this.api.request(DashboardPlaceDocument, { id })
@@ -272,12 +316,12 @@ class Session {
       }
       // Read first: a place the token may not follow (not a member) is refused here, and the
       // page goes on following what it followed.
-      stats = await this.statsOf(place)
+      ;[stats, latest] = await Promise.all([this.statsOf(place), this.latestOf(place)])
     } catch (error) {
-      if (!this.closed) showPlace(undefined, `“${id}” cannot be followed with this token: ${messageOf(error)}`)
+      if (!this.closed && following === this.following) showPlace(undefined, `“${id}” cannot be followed with this token: ${messageOf(error)}`)
       return
     }
-    if (this.closed) return
+    if (this.closed || following !== this.following) return
     this.place = place
     if (found) showPlace(found)
     else ui.placeInfo.replaceChildren()
@@ -285,10 +329,9 @@ class Session {
     showMessage(undefined)
     window.clearTimeout(this.placeTimer)
     if (place?.kind === 'chatRoom') this.pollRoom()
-    // Another stream: the table starts again from the place's next exit.
-    table.clear()
     this.showStats(stats)
-    this.live.follow(place, !this.admin)
+    // Another stream: the table starts again from the place's newest exits.
+    this.followAfter(place, latest)
   }
 
   private schedulePlace(): void {

@@ -106,6 +106,15 @@ export type DashboardMemberLeftSubscriptionVariables = Exact<{
 
 export type DashboardMemberLeftSubscription = { memberLeft: { id: string, occurredAt: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, chatRoomId: string | null, group: { guid: string, name: string } | null, chatRoom: { id: string, name: string } | null, members: Array<{ uid: string, name: string }>, operator: { uid: string, name: string } | null } };
 
+export type DashboardLatestExitsQueryVariables = Exact<{
+  guid?: string | null | undefined;
+  chatRoomId?: string | null | undefined;
+  joined?: boolean | null | undefined;
+}>;
+
+
+export type DashboardLatestExitsQuery = { memberLeftEvents: Array<{ id: string, occurredAt: string, exitType: ExitType, reason: LeaveReason | null, groupGuid: string | null, chatRoomId: string | null, group: { guid: string, name: string } | null, chatRoom: { id: string, name: string } | null, members: Array<{ uid: string, name: string }>, operator: { uid: string, name: string } | null }> };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -287,3 +296,38 @@ export const DashboardMemberLeftDocument = new TypedDocumentString(`
     name
   }
 }`) as unknown as TypedDocumentString<DashboardMemberLeftSubscription, DashboardMemberLeftSubscriptionVariables>;
+export const DashboardLatestExitsDocument = new TypedDocumentString(`
+    query DashboardLatestExits($guid: ID, $chatRoomId: ID, $joined: Boolean) {
+  memberLeftEvents(
+    last: 50
+    guid: $guid
+    chatRoomId: $chatRoomId
+    joined: $joined
+  ) {
+    ...ExitRow
+  }
+}
+    fragment ExitRow on MemberLeftEvent {
+  id
+  occurredAt
+  exitType
+  reason
+  groupGuid
+  chatRoomId
+  group {
+    guid
+    name
+  }
+  chatRoom {
+    id
+    name
+  }
+  members {
+    uid
+    name
+  }
+  operator {
+    uid
+    name
+  }
+}`) as unknown as TypedDocumentString<DashboardLatestExitsQuery, DashboardLatestExitsQueryVariables>;

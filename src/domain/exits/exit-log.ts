@@ -44,6 +44,8 @@ export function upToPosition(position: ExitLogPosition): Prisma.MemberLeftEventW
 
 export const exitLogOrder: Prisma.MemberLeftEventOrderByWithRelationInput[] = [{ txid: 'asc' }, { id: 'asc' }]
 
+const newestFirst: Prisma.MemberLeftEventOrderByWithRelationInput[] = [{ txid: 'desc' }, { id: 'desc' }]
+
 /**
  * Which stored events a reader may see: a Prisma filter, or raw SQL on "MemberLeftEvent" rows
  * for a rule Prisma cannot say (a subquery on memberships, see joined-places.ts).
@@ -58,6 +60,19 @@ export interface ExitLogReadOptions {
   /** Narrows the read further (visibility). */
   where?: StoredEventFilter
   take: number
+}
+
+export interface ExitLogLatestOptions {
+  /** Only events whose txid is below this read horizon (see ExitLog.horizon). */
+  below: bigint
+  where?: StoredEventFilter
+  take: number
+}
+
+/** The newest events, for a reader that starts from the end of the log (memberLeftEvents' `last`). */
+export interface ExitLogTail {
+  /** The newest `take` events below a horizon, in the log's order (oldest first). */
+  latest(options: ExitLogLatestOptions): Promise<MemberLeftEvent[]>
 }
 
 /** Reads of the committed exits in their one order. */
@@ -98,7 +113,7 @@ SELECT least(
        )::text AS horizon
   FROM pg_current_snapshot() AS s`
 
-export function prismaExitLog(db: Db): ExitLog {
+export function prismaExitLog(db: Db): ExitLog & ExitLogTail {
   return {
     horizon: async () => {
       const [row] = await db.$queryRawUnsafe<{ horizon: string }[]>(horizonSql)
@@ -115,6 +130,21 @@ export function prismaExitLog(db: Db): ExitLog {
       }
       const range: Prisma.MemberLeftEventWhereInput = { AND: [afterPosition(after), { txid: { lt: below } }] }
       return db.memberLeftEvent.findMany({ where: where ? { AND: [where, range] } : range, orderBy: exitLogOrder, take })
+    },
+    latest: async ({ below, where, take }) => {
+      // Backwards on the (txid, id) index from the horizon, so the cost is `take` rows, not the log.
+      const newest =
+        where instanceof Prisma.Sql
+          ? await db.$queryRaw<MemberLeftEvent[]>`
+              SELECT * FROM "MemberLeftEvent"
+               WHERE "txid" < ${below}::bigint AND (${where})
+               ORDER BY "txid" DESC, "id" DESC LIMIT ${take}::int`
+          : await db.memberLeftEvent.findMany({
+              where: where ? { AND: [where, { txid: { lt: below } }] } : { txid: { lt: below } },
+              orderBy: newestFirst,
+              take,
+            })
+      return newest.reverse()
     },
     positionOfId: async (id) => {
       const row = await db.memberLeftEvent.findUnique({ where: { id }, select: { id: true, txid: true } })
