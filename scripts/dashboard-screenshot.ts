@@ -88,7 +88,8 @@ for (const [guid, how] of live) {
   }
   await sleep(150)
 }
-// Past the rows' arrival highlight.
+// Past the rows' arrival highlight, and until the webhook panel (read every 5 s) shows the dead deliveries.
+await page.getByRole('button', { name: 'Redeliver' }).first().waitFor({ timeout: 60_000 })
 await sleep(3_000)
 await page.screenshot({ path: process.env.OUT ?? 'docs/dashboard.png', fullPage: true })
 await browser.close()
