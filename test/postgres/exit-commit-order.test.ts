@@ -2,13 +2,13 @@
 // be open at once there, and the races shown here cannot happen.
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { afterAll, beforeAll, expect, inject, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Database } from '../../src/db/database.js'
 import { comparePositions, EXIT_LOG_START, positionOf, prismaExitLog, type ExitLog, type ExitLogPosition } from '../../src/domain/exits/exit-log.js'
 import { recordExit } from '../../src/domain/exits/record-exit.js'
 import { MemberLeftFeed } from '../../src/events/member-left-feed.js'
 import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
-import { openTestDatabase, uniqueId } from '../support/database.js'
+import { openTestDatabase, testPostgresUrl, uniqueId } from '../support/database.js'
 import { quitOf } from '../support/domain-fixtures.js'
 
 let db: Database
@@ -80,7 +80,7 @@ test('exits do not wait for each other, and a reader below the horizon sees the 
 })
 
 test('another client’s open transaction does not hold the horizon; one of this service’s does, until it ends', async () => {
-  const foreign = new pg.Client({ connectionString: inject('postgresUrl'), application_name: 'someone-else' })
+  const foreign = new pg.Client({ connectionString: testPostgresUrl(), application_name: 'someone-else' })
   await foreign.connect()
   try {
     await foreign.query('BEGIN')

@@ -1,7 +1,7 @@
 // Runs only in the postgres project: PGlite has one connection, so two dispatchers there would
 // take turns, never claim at the same moment. Here each has its own PrismaClient and pool.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, expect, inject, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { openDatabase, type Database } from '../../src/db/database.js'
 import { systemClock } from '../../src/domain/clock.js'
 import { recordExits } from '../../src/domain/exits/record-exit.js'
@@ -12,6 +12,7 @@ import { SecretBox } from '../../src/webhooks/secret-box.js'
 import { generateWebhookSecret } from '../../src/webhooks/signing.js'
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.js'
 import { appAdmin, domainDeps, seedGroup } from '../support/domain-fixtures.js'
+import { testPostgresUrl } from '../support/database.js'
 import { openPrivateTestDatabase } from '../support/private-database.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js'
 
@@ -27,7 +28,7 @@ beforeAll(async () => {
   // A private database: the dispatchers take every due delivery in it, other files' included.
   db = await openPrivateTestDatabase()
   const [{ name }] = await db.prisma.$queryRawUnsafe<{ name: string }[]>('SELECT current_database() AS name')
-  const url = new URL(inject('postgresUrl'))
+  const url = new URL(testPostgresUrl())
   url.pathname = `/${name}`
   for (let i = 0; i < 2; i++) instances.push(await openDatabase({ databaseUrl: url.toString(), dataDir: 'memory' }))
   receiver = await startWebhookReceiver()

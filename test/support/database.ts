@@ -16,11 +16,17 @@ export async function openTestDatabase(
   options: { onQuery?: (sql: string) => void; onRoundTrip?: (sql: string) => void } = {},
 ): Promise<Database> {
   if (testDatabaseKind() === 'postgres') {
-    return openDatabase({ databaseUrl: inject('postgresUrl'), dataDir: 'memory', onQuery: options.onQuery, onRoundTrip: options.onRoundTrip })
+    return openDatabase({ databaseUrl: testPostgresUrl(), dataDir: 'memory', onQuery: options.onQuery, onRoundTrip: options.onRoundTrip })
   }
   const db = await openDatabase({ dataDir: 'memory', onQuery: options.onQuery })
   await db.migrate()
   return db
+}
+
+/** This worker's database of the run (postgres-global-setup.ts makes one per worker). */
+export function testPostgresUrl(): string {
+  const urls = inject('postgresUrls')
+  return urls[(Number(process.env.VITEST_POOL_ID ?? '1') - 1) % urls.length]!
 }
 
 /** A fresh id, so tests never collide with each other's rows. */

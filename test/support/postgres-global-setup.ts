@@ -1,5 +1,8 @@
-// Creates a fresh database on the TEST_DATABASE_URL server for this run, applies the
-// migrations there, and drops it afterwards. A set but unreachable server fails the run.
+// Creates fresh databases on the TEST_DATABASE_URL server for this run, one per vitest worker
+// (copies of one migrated template), and drops them afterwards. Files in one worker run one
+// after another, as they always did on one database; files in two workers at once would see
+// each other's exits (the app admin's stream has all of them) and in-flight transactions (the
+// read horizon). A set but unreachable server fails the run.
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
@@ -22,18 +25,29 @@ export default async function setup(project: TestProject) {
   const db = await openDatabase({ databaseUrl: url.toString(), dataDir: 'memory' })
   await db.migrate()
   await db.close()
-  project.provide('postgresUrl', url.toString())
+
+  const workers = Math.max(1, project.globalConfig.maxWorkers ?? 1)
+  const names = Array.from({ length: workers }, (_, i) => `${name}_w${i + 1}`)
+  const copier = new pg.Client({ connectionString: serverUrl })
+  await copier.connect()
+  for (const copy of names) await copier.query(`CREATE DATABASE ${copy} TEMPLATE ${name}`)
+  await copier.end()
+  project.provide(
+    'postgresUrls',
+    names.map((copy) => Object.assign(new URL(url), { pathname: `/${copy}` }).toString()),
+  )
 
   return async () => {
     const cleanup = new pg.Client({ connectionString: serverUrl })
     await cleanup.connect()
-    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    for (const dropped of [...names, name]) await cleanup.query(`DROP DATABASE IF EXISTS ${dropped} WITH (FORCE)`)
     await cleanup.end()
   }
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    postgresUrl: string
+    /** One per worker: see testPostgresUrl() in database.ts. */
+    postgresUrls: string[]
   }
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { inject } from 'vitest'
 import { openDatabase, type Database } from '../../src/db/database.js'
-import { openTestDatabase, testDatabaseKind } from './database.js'
+import { openTestDatabase, testDatabaseKind, testPostgresUrl } from './database.js'
 
 /**
  * A migrated database that only this test file uses, on PostgreSQL too (PGlite's is private
@@ -13,7 +12,7 @@ import { openTestDatabase, testDatabaseKind } from './database.js'
  */
 export async function openPrivateTestDatabase(options: { onQuery?: (sql: string) => void } = {}): Promise<Database> {
   if (testDatabaseKind() === 'pglite') return openTestDatabase(options)
-  const shared = new URL(inject('postgresUrl'))
+  const shared = new URL(testPostgresUrl())
   const name = `${shared.pathname.slice(1)}_${randomBytes(4).toString('hex')}`
   await onServer(shared, `CREATE DATABASE ${name}`)
   const url = new URL(shared)
