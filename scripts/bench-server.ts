@@ -2,6 +2,7 @@
 // GraphQL over keep-alive HTTP to it.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -64,9 +65,17 @@ function buildOnce(): Promise<void> {
   return built
 }
 
+/** The node options of package.json's start script ("node <options> build/main.js"), so the benchmarks run what npm start runs. */
+function startNodeArgs(): string[] {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  const match = /^node\s+(.*?)\s*build\/main\.js$/.exec(start.trim())
+  if (!match) throw new Error(`package.json's start script is not "node [options] build/main.js": ${start}`)
+  return match[1] ? match[1].split(/\s+/) : []
+}
+
 export async function startServer(options: ServerOptions): Promise<Server> {
   await buildOnce()
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'build/main.js'], {
+  const child = spawn(process.execPath, [...startNodeArgs(), ...(options.nodeArgs ?? []), 'build/main.js'], {
     cwd: root,
     env: {
       ...process.env,
