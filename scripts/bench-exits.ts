@@ -28,6 +28,12 @@ const SEED_CALLERS = 8
 const USERS_PER_REQUEST = 100
 /** addMembers takes up to 1,000 uids a call. */
 const MEMBERS_PER_CALL = 1000
+/**
+ * The seeding sends 100 createUser fields a request, all from the app admin: above the default
+ * document limits and the admin's mutation rate. The exits measured stay far below both (one
+ * leaveGroup per request, one per member), and the limits are checked the same way at any value.
+ */
+const SEEDING_LIMITS = { MAX_TOKENS: '100000', MAX_ALIASES: '1000', MAX_QUERY_COST: '1000000', RATE_LIMIT_MUTATIONS: '1000000' }
 const RAW_POOL_MAX = 10
 
 interface Settings {
@@ -420,7 +426,7 @@ async function runPglite(settings: Settings): Promise<DatabaseFigures> {
       {
         name: 'pglite',
         callers: [1],
-        server: (authSecret) => startServer({ authSecret, dataDir: serverDir }),
+        server: (authSecret) => startServer({ authSecret, dataDir: serverDir, env: SEEDING_LIMITS }),
         raw: async () => {
           const migrated = await openDatabase({ dataDir: rawDir })
           await migrated.migrate()
@@ -447,7 +453,7 @@ async function runPostgres(serverUrl: string, settings: Settings): Promise<Datab
         {
           name: 'postgres',
           callers: settings.callers,
-          server: (authSecret) => startServer({ authSecret, dataDir, databaseUrl: url }),
+          server: (authSecret) => startServer({ authSecret, dataDir, databaseUrl: url, env: SEEDING_LIMITS }),
           raw: async () => {
             const pool = new pg.Pool({ connectionString: url, max: RAW_POOL_MAX })
             return { connect: pgSessions(pool), close: () => pool.end() }
