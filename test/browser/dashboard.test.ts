@@ -97,6 +97,16 @@ describe.skipIf(!executable)('/dashboard', () => {
     return left.event
   }
 
+  /** The group's owner kicks `uid`. */
+  async function kick(group: { guid: string; owner: string }, uid: string): Promise<{ id: string; occurredAt: string }> {
+    const kicked = expectPayload(
+      await request(server, await server.token(group.owner), KickGroupMemberDocument, { guid: group.guid, uid }),
+      'kickGroupMember',
+      'KickGroupMemberPayload',
+    )
+    return kicked.event
+  }
+
   test('the page is served from this origin only: its CSP allows this host alone, ETag revalidation, other methods refused', async () => {
     const response = await fetch(`${origin()}/dashboard`)
     expect([response.status, response.headers.get('content-type'), response.headers.get('cache-control')]).toEqual([200, 'text/html; charset=utf-8', 'no-cache'])
@@ -141,11 +151,7 @@ describe.skipIf(!executable)('/dashboard', () => {
     expect(cells.slice(2)).toEqual(['quit', 'left by own choice', `group Group ${group.guid} ${group.guid}`, `Name of ${group.uids[0]} ${group.uids[0]}`, `Name of ${group.uids[0]} (${group.uids[0]})`])
 
     // The operator kicks the other member: newest first.
-    const kicked = expectPayload(
-      await request(server, await server.token(group.owner), KickGroupMemberDocument, { guid: group.guid, uid: group.uids[1] }),
-      'kickGroupMember',
-      'KickGroupMemberPayload',
-    ).event
+    const kicked = await kick(group, group.uids[1])
     await rowOf(page, kicked.id).waitFor({ timeout: 1_000 })
     expect((await shownEventIds(page)).slice(0, 2)).toEqual([kicked.id, left.id])
     expect(await rowOf(page, kicked.id).getByRole('cell').nth(6).textContent()).toBe(`Name of ${group.owner} (${group.owner})`)
@@ -212,11 +218,7 @@ describe.skipIf(!executable)('/dashboard', () => {
     await connect(page, admin)
 
     const quit = await leave(group.guid, group.uids[0])
-    const kicked = expectPayload(
-      await request(server, await server.token(group.owner), KickGroupMemberDocument, { guid: group.guid, uid: group.uids[1] }),
-      'kickGroupMember',
-      'KickGroupMemberPayload',
-    ).event
+    const kicked = await kick(group, group.uids[1])
     await rowOf(page, kicked.id).waitFor()
     await page.getByLabel('Exit type').selectOption('KICKED')
     await rowOf(page, quit.id).waitFor({ state: 'hidden' })
@@ -267,11 +269,7 @@ describe.skipIf(!executable)('/dashboard', () => {
 
     await leave(group.guid, group.uids[0])
     await leave(group.guid, group.uids[1])
-    const kicked = expectPayload(
-      await request(server, await server.token(group.owner), KickGroupMemberDocument, { guid: group.guid, uid: group.uids[2] }),
-      'kickGroupMember',
-      'KickGroupMemberPayload',
-    ).event
+    const kicked = await kick(group, group.uids[2])
     await rowOf(page, kicked.id).waitFor()
 
     const bars = () => chart.locator('g.bar').evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-start')!, Number(g.getAttribute('data-count'))] as const))
