@@ -16,8 +16,8 @@ import { TOO_MANY_CONNECTIONS_CLOSE_CODE, tooManyOperations } from './websocket/
 import { offlineGraphiQL } from './graphiql/offline-graphiql.js'
 import { dashboardRoutes } from './dashboard/serve-dashboard.js'
 import { readinessCheck } from './operations/readiness.js'
-import { noteOnRequest, scopedLogger, withLogScope, yogaLogger, type LogScope, type Logger } from './operations/logger.js'
-import { beginHttpRequest, useOperationOnRequestLog } from './operations/http-log.js'
+import { noteOnScope, yogaLogger, type LogScope, type Logger } from './operations/logger.js'
+import { beginHttpRequest, loggedWithItsRequest, useRequestLog } from './operations/http-log.js'
 import { metricsEndpoint, metricsPath } from './operations/metrics-endpoint.js'
 import { hiddenSchemaPlugins } from './limits/hidden-schema.js'
 import { documentLimitPlugins, shortDocumentCache } from './limits/document-limits.js'
@@ -74,6 +74,8 @@ export function drainMsFor(shutdownTimeoutMs: number): number {
 interface TransportContext {
   transport?: 'ws'
   wsAuthorization?: string
+  /** The HTTP request's or WebSocket operation's: what is logged about it carries its ids. */
+  logScope?: LogScope
 }
 
 /**
@@ -82,8 +84,6 @@ interface TransportContext {
  */
 interface EnvelopedExecutionArgs extends SharedSubscriptionArgs {
   envelopedExecute: Enveloped['execute']
-  /** The operation's log scope: what it logs carries its connection and operation ids. */
-  logScope: LogScope
 }
 type Enveloped = ReturnType<YogaServerInstance<TransportContext, GraphQLContext>['getEnveloped']>
 
@@ -104,11 +104,11 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
       if (initial.transport === 'ws') return { viewer: await resolveViewer(deps.connectLookups, tokens, initial.wsAuthorization), deps }
       const authorization = initial.request.headers.get('authorization') ?? undefined
       const viewer = await resolveViewer(deps.users, tokens, authorization)
-      if (viewer) noteOnRequest({ uid: viewer.uid ?? undefined, admin: viewer.isAppAdmin || undefined })
+      if (viewer) noteOnScope(initial.logScope, { uid: viewer.uid ?? undefined, admin: viewer.isAppAdmin || undefined })
       return { viewer, deps }
     },
-    logging: yogaLogger(log),
-    plugins: [useOperationOnRequestLog(), ...documentLimitPlugins(config.documentLimits), ...(config.introspection ? [] : hiddenSchemaPlugins())],
+    logging: yogaLogger(log, loggedWithItsRequest),
+    plugins: [useRequestLog(), ...documentLimitPlugins(config.documentLimits), ...(config.introspection ? [] : hiddenSchemaPlugins())],
     parserAndValidationCache: { documentCache: shortDocumentCache(), errorCache: shortDocumentCache() },
     // Yoga masks unexpected errors ("Unexpected error.") and logs them; isDev would put their
     // message and stack into responses whenever NODE_ENV=development.
@@ -128,7 +128,8 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     maxBufferedBytes: maxBufferedBytes ?? defaultMaxBufferedBytes,
     maskError: (error) => {
       const masked = maskError(error, 'Unexpected error.', false) as GraphQLError
-      if (masked !== error) scopedLogger(log).error({ err: error }, 'unexpected error in a subscription (masked in the response)')
+      // A cohort's execution serves many operations: the line names none of them.
+      if (masked !== error) log.error({ err: error }, 'unexpected error in a subscription (masked in the response)')
       return masked
     },
     onFrameWritten: (event) => {
@@ -165,11 +166,9 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
       void answerReadiness(req, res)
       return
     }
-    void withLogScope(scope, () =>
-      refusedAsFlood(req, res).then(async (refused) => {
-        if (!refused) await yoga(req, res)
-      }),
-    )
+    void refusedAsFlood(req, res).then(async (refused) => {
+      if (!refused) await yoga(req, res, { logScope: scope })
+    })
   })
 
   /**
@@ -197,14 +196,8 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
   const webSockets = new WebSocketServer({ server, path: graphqlPath, maxPayload: config.webSocketLimits.maxMessageBytes })
   const graphqlWs = serveGraphqlWs<Record<string, unknown> | undefined>(
     {
-      execute: (args) => {
-        const enveloped = args as EnvelopedExecutionArgs
-        return withLogScope(enveloped.logScope, () => enveloped.envelopedExecute(args))
-      },
-      subscribe: (args) => {
-        const enveloped = args as EnvelopedExecutionArgs
-        return withLogScope(enveloped.logScope, () => sharedSubscriptions.subscribe(enveloped))
-      },
+      execute: (args) => (args as EnvelopedExecutionArgs).envelopedExecute(args),
+      subscribe: (args) => sharedSubscriptions.subscribe(args as EnvelopedExecutionArgs),
       onConnect: async (ctx) => {
         // Returning false closes the socket with 4403 Forbidden, as the contract asks for a bad token.
         try {
@@ -245,9 +238,10 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           params: payload,
           transport: 'ws' as const,
           wsAuthorization: authorizationParam(ctx.connectionParams),
+          logScope: operationLogScope(log, ctx.extra, id),
         }
         const enveloped = yoga.getEnveloped(initialContext)
-        const logScope = operationLogScope(log, ctx.extra, id)
+        const { logScope } = initialContext
         const refused = (errors: readonly GraphQLError[]) => {
           logScope.log.info({ errors: errors.length }, 'WebSocket operation refused')
           return errors
@@ -288,7 +282,6 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           operationId: id,
           sink: sinkOf(ctx.extra.socket),
           viewer: contextValue.viewer,
-          logScope,
         }
         return args
       },

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { getOperationAST, type DocumentNode } from 'graphql'
-import type { Plugin } from 'graphql-yoga'
-import { noteOnRequest, requestIdFrom, type LogScope, type Logger } from './logger.js'
+import { handleStreamOrSingleExecutionResult, maskError, type Plugin } from 'graphql-yoga'
+import { noteOnScope, requestIdFrom, type LogScope, type Logger } from './logger.js'
 
 /**
  * Gives the request its id (the caller's sane `x-request-id`, else a new one), echoes it in the
@@ -31,14 +31,40 @@ export function beginHttpRequest(root: Logger, req: IncomingMessage, res: Server
   return { log, fields }
 }
 
-/** Notes the GraphQL operation (its type and name, as the document says) on its request's log line. */
-export function useOperationOnRequestLog(): Plugin {
-  const note = (args: { document: DocumentNode; operationName?: string | null }) => {
+/** Errors useRequestLog wrote with their request's ids: Yoga's own line about them is dropped (yogaLogger). */
+const loggedWithTheirRequest = new WeakSet<Error>()
+
+export function loggedWithItsRequest(error: Error): boolean {
+  return loggedWithTheirRequest.has(error)
+}
+
+/**
+ * Through the context's `logScope` (an HTTP request's or a WebSocket operation's): notes the
+ * GraphQL operation (its type and name, as the document says) on the request's summary line,
+ * and logs each error that Yoga will mask as "Unexpected error." with the request's ids.
+ */
+export function useRequestLog(): Plugin<{ logScope?: LogScope }> {
+  const begin = (args: { document: DocumentNode; operationName?: string | null; contextValue: { logScope?: LogScope } }) => {
+    const scope = args.contextValue.logScope
+    if (!scope) return undefined
     const operation = getOperationAST(args.document, args.operationName)
-    if (operation) noteOnRequest({ operation: operation.operation, operationName: operation.name?.value })
+    if (operation) noteOnScope(scope, { operation: operation.operation, operationName: operation.name?.value })
+    return {
+      onExecuteDone: (payload: Parameters<typeof handleStreamOrSingleExecutionResult>[0]) =>
+        handleStreamOrSingleExecutionResult(payload, ({ result }) => {
+          for (const error of result.errors ?? []) {
+            if (loggedWithTheirRequest.has(error) || maskError(error, 'Unexpected error.', false) === error) continue
+            loggedWithTheirRequest.add(error)
+            scope.log.error({ err: error }, 'unexpected error (masked in the response)')
+          }
+        }),
+    }
   }
   return {
-    onExecute: ({ args }) => note(args),
-    onSubscribe: ({ args }) => note(args),
+    onExecute: ({ args }) => begin(args),
+    onSubscribe: ({ args }) => {
+      const hooks = begin(args)
+      return hooks && { onSubscribeResult: hooks.onExecuteDone }
+    },
   }
 }

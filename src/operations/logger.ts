@@ -3,7 +3,6 @@
 // fields only (never headers, variables or connectionParams), `redact` blanks the known paths
 // should one be passed anyway, and errors are logged as type, code and message rather than
 // as whole objects (a Prisma error carries its query's arguments).
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
 import { pino, type DestinationStream, type Logger } from 'pino'
 import type { Config } from '../config.js'
@@ -95,32 +94,21 @@ function truncate(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // The logger of the request or operation being handled
 
-/** The request or WebSocket operation whose work is running: its logger, and what its summary line adds. */
+/**
+ * The request or WebSocket operation being handled: its logger, and what its summary line adds.
+ * It travels in the GraphQL context (`logScope`), not in an AsyncLocalStorage: on Node 20 that
+ * turns on async_hooks, which adds about 70 bytes to every promise the process makes (a
+ * subscription holds a dozen while it waits).
+ */
 export interface LogScope {
   log: Logger
   /** Fields learnt while handling it (operation name, caller), for the line that sums it up. */
   fields?: Record<string, unknown>
 }
 
-const scope = new AsyncLocalStorage<LogScope>()
-
-/** Runs `work` within `current`: what it logs through scopedLogger carries that request's ids. */
-export function withLogScope<T>(current: LogScope, work: () => T): T {
-  return scope.run(current, work)
-}
-
-/**
- * The logger of the HTTP request or WebSocket operation whose work is running now, so a line
- * written deep inside it (Yoga's masked errors) carries its id; `fallback` outside any.
- */
-export function scopedLogger(fallback: Logger): Logger {
-  return scope.getStore()?.log ?? fallback
-}
-
-/** Adds fields to the summary line of the current request, if it keeps one. */
-export function noteOnRequest(fields: Record<string, unknown>): void {
-  const fieldsOfScope = scope.getStore()?.fields
-  if (fieldsOfScope) Object.assign(fieldsOfScope, fields)
+/** Adds fields to the scope's summary line, if it keeps one. */
+export function noteOnScope(scope: LogScope | undefined, fields: Record<string, unknown>): void {
+  if (scope?.fields) Object.assign(scope.fields, fields)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,19 +134,20 @@ export interface YogaLogger {
 }
 
 /**
- * Yoga's `logging` option over pino: each call goes to the current request's logger. Yoga logs
- * an unexpected error (the one it masks as "Unexpected error.") as `error(err)`.
+ * Yoga's `logging` option over pino. Yoga logs an unexpected error (the one it masks as
+ * "Unexpected error.") as `error(err)`; one that `loggedElsewhere` says was already logged with
+ * its request's ids (useRequestLog) is not written twice.
  */
-export function yogaLogger(root: Logger): YogaLogger {
+export function yogaLogger(root: Logger, loggedElsewhere: (error: Error) => boolean = () => false): YogaLogger {
   const at =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (...args: unknown[]): void => {
-      const log = scopedLogger(root)
-      if (!log.isLevelEnabled(level)) return
+      if (!root.isLevelEnabled(level)) return
       const error = args.find((arg) => arg instanceof Error)
+      if (error && loggedElsewhere(error)) return
       const text = args.filter((arg) => typeof arg === 'string').join(' ')
-      if (error) log[level]({ err: error }, text || 'unexpected error (masked in the response)')
-      else log[level](text)
+      if (error) root[level]({ err: error }, text || 'unexpected error (masked in the response)')
+      else root[level](text)
     }
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
 }

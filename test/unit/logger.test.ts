@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream'
 import { expect, test } from 'vitest'
 import { Prisma } from '../../src/generated/prisma/client.js'
-import { createLogger, requestIdFrom, scopedLogger, withLogScope, yogaLogger } from '../../src/operations/logger.js'
+import { createSchema, createYoga } from 'graphql-yoga'
+import { createLogger, requestIdFrom, yogaLogger, type LogScope } from '../../src/operations/logger.js'
+import { loggedWithItsRequest, useRequestLog } from '../../src/operations/http-log.js'
 
 /** A logger whose lines are kept, parsed. */
 function capturedLogger(level: 'info' | 'debug' = 'info') {
@@ -57,19 +59,37 @@ test('another error keeps its message and stack, and its cause', () => {
   expect(lines[0].err).toMatchObject({ type: 'Error', message: 'outer', stack: expect.stringContaining('outer'), cause: { message: 'inner', code: 'ECONNRESET' } })
 })
 
-test("Yoga's logger writes to the logger of the request being handled", () => {
+test("an error Yoga masks is logged once, on its request's logger, and the operation is noted on the request's line", async () => {
   const { log, lines } = capturedLogger('debug')
-  const yoga = yogaLogger(log)
-  yoga.debug('outside')
-  withLogScope({ log: log.child({ reqId: 'r2' }) }, () => {
-    yoga.error(new Error('masked'))
-    expect(scopedLogger(log)).not.toBe(log)
+  const yoga = createYoga<{ logScope?: LogScope }>({
+    schema: createSchema({
+      typeDefs: 'type Query { broken: Int, fine: Int }',
+      resolvers: { Query: { broken: () => Promise.reject(new Error('database on fire')), fine: () => 1 } },
+    }),
+    logging: yogaLogger(log, loggedWithItsRequest),
+    plugins: [useRequestLog()],
+    maskedErrors: { isDev: false },
   })
-  expect(lines.map((l) => [l.level, l.reqId, l.msg])).toEqual([
-    ['debug', undefined, 'outside'],
-    ['error', 'r2', 'unexpected error (masked in the response)'],
+  const ask = async (query: string, logScope?: LogScope) => {
+    const response = await yoga.fetch('http://localhost/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }, { logScope })
+    return (await response.json()) as { errors?: { message: string }[] }
+  }
+
+  const fields: Record<string, unknown> = {}
+  const answer = await ask('query Broken { broken }', { log: log.child({ reqId: 'r2' }), fields })
+  expect(answer.errors?.map((e) => e.message)).toEqual(['Unexpected error.'])
+  const errorLines = () => lines.filter((l) => l.level === 'error')
+  expect(errorLines().map((l) => [l.reqId, l.msg])).toEqual([['r2', 'unexpected error (masked in the response)']])
+  expect(errorLines()[0].err).toMatchObject({ message: 'database on fire' })
+  expect(fields).toEqual({ operation: 'query', operationName: 'Broken' })
+
+  // An error the client is meant to see is not logged; without a scope, Yoga's own line is kept.
+  expect((await ask('query Fine { fine nope }', { log: log.child({ reqId: 'r3' }), fields: {} })).errors).toHaveLength(1)
+  await ask('{ broken }')
+  expect(errorLines().map((l) => [l.reqId, l.msg])).toEqual([
+    ['r2', 'unexpected error (masked in the response)'],
+    [undefined, 'unexpected error (masked in the response)'],
   ])
-  expect(lines[1].err).toMatchObject({ message: 'masked' })
 })
 
 test('a request id from the caller is kept when it is a plain token of at most 128 characters', () => {
