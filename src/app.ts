@@ -215,10 +215,9 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
               socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, 'Too many connections for this user')
               return false
             }
-            const forget = deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden'))
-            socket.once('close', forget)
+            ctx.extra.onClose(deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden')))
             const goneOffline = await deps.presence.connect(viewer.uid)
-            if (socket.readyState === socket.OPEN) socket.once('close', () => void goneOffline().catch(logPresenceError))
+            if (socket.readyState === socket.OPEN) ctx.extra.onClose(() => void goneOffline().catch(logPresenceError))
             else await goneOffline()
           }
           return true

@@ -17,8 +17,8 @@ export interface SessionUser {
  * channel, a sign-out on any instance closes the user's connections on every instance.
  */
 export class LiveSessions {
-  /** Each connection's closer, with when it connected. */
-  private readonly byUid = new Map<string, Map<() => void, Date>>()
+  /** Each user's open connections (usually one: an array, not a Map, per user). */
+  private readonly byUid = new Map<string, Session[]>()
 
   constructor(private readonly channel?: SignOutChannel) {
     channel?.onMessage((message) => {
@@ -29,13 +29,11 @@ export class LiveSessions {
 
   /** Registers a connection's closer; returns the function that forgets it. */
   add(uid: string, close: () => void, connectedAt = new Date()): () => void {
-    let closers = this.byUid.get(uid)
-    if (!closers) this.byUid.set(uid, (closers = new Map()))
-    closers.set(close, connectedAt)
-    return () => {
-      closers.delete(close)
-      if (closers.size === 0 && this.byUid.get(uid) === closers) this.byUid.delete(uid)
-    }
+    const session: Session = { close, connectedAtMs: connectedAt.getTime() }
+    const sessions = this.byUid.get(uid)
+    if (sessions) sessions.push(session)
+    else this.byUid.set(uid, [session])
+    return () => this.forget(uid, session)
   }
 
   /** Closes every open connection of the users, here and on the other instances. */
@@ -52,30 +50,40 @@ export class LiveSessions {
     const uids = [...this.byUid.keys()]
     for (let start = 0; start < uids.length; start += batchSize) {
       for (const user of await readUsers(uids.slice(start, start + batchSize))) {
-        const closers = this.byUid.get(user.uid)
-        if (!closers) continue
-        for (const [close, connectedAt] of [...closers]) {
-          if (user.deactivatedAt || (user.tokensValidAfter && user.tokensValidAfter >= connectedAt)) {
-            closers.delete(close)
-            close()
+        for (const session of [...(this.byUid.get(user.uid) ?? [])]) {
+          if (user.deactivatedAt || (user.tokensValidAfter && user.tokensValidAfter.getTime() >= session.connectedAtMs)) {
+            this.forget(user.uid, session)
+            session.close()
           }
         }
-        if (closers.size === 0) this.byUid.delete(user.uid)
       }
     }
   }
 
   count(uid: string): number {
-    return this.byUid.get(uid)?.size ?? 0
+    return this.byUid.get(uid)?.length ?? 0
+  }
+
+  private forget(uid: string, session: Session): void {
+    const sessions = this.byUid.get(uid)
+    const at = sessions?.indexOf(session) ?? -1
+    if (at < 0) return
+    sessions!.splice(at, 1)
+    if (sessions!.length === 0) this.byUid.delete(uid)
   }
 
   private closeLocally(uids: readonly string[]): void {
     for (const uid of uids) {
-      const closers = this.byUid.get(uid)
+      const sessions = this.byUid.get(uid)
       this.byUid.delete(uid)
-      closers?.forEach((_, close) => close())
+      for (const session of sessions ?? []) session.close()
     }
   }
+}
+
+interface Session {
+  close: () => void
+  connectedAtMs: number
 }
 
 function parseUids(message: string): string[] | undefined {

@@ -92,7 +92,7 @@ export class DatabasePresence implements Presence {
   }
 
   async connect(uid: string): Promise<() => Promise<void>> {
-    const id = randomUUID()
+    const id = flatUuid()
     this.local.set(id, uid)
     try {
       await this.enqueue({ opened: true, id, uid, at: this.clock.now() })
@@ -244,4 +244,12 @@ export class DatabasePresence implements Presence {
     void work.finally(() => this.inFlight.delete(work)).catch(() => {})
     return work
   }
+}
+
+/**
+ * A random UUID as one flat string. randomUUID() builds it by concatenation, and V8 keeps that as
+ * a rope of some twenty strings (490 bytes instead of 66) for as long as the connection is open.
+ */
+function flatUuid(): string {
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1')
 }

@@ -1,13 +1,25 @@
-import { randomUUID } from 'node:crypto'
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws'
-import type { WebSocket, WebSocketServer } from 'ws'
+import { CloseCode, handleProtocols, makeServer, type ServerOptions, type WebSocket as GraphqlWsSocket } from 'graphql-ws'
+import type { RawData, WebSocket, WebSocketServer } from 'ws'
 import type { LogScope, Logger } from '../operations/logger.js'
 
 /** What each graphql-ws callback gets as `ctx.extra`: the socket, and not the upgrade request. */
 export interface SocketExtra {
-  socket: WebSocket
-  /** Names the connection in the log; an operation is `<connId>/<operation id>`. */
-  connId: string
+  readonly socket: WebSocket
+  /** The connection's number in this process; its id in the log is connIdOf(). */
+  readonly connNumber: number
+  /** Runs `hook` once when the socket closes, or now if it has (one listener per socket, whatever the number of hooks). */
+  onClose(hook: () => void): void
+}
+
+// A connection's log id is this process start's and its number: unique across restarts of a
+// container whose pid is always 1, and made only when a line is written (a UUID per socket
+// was kept as a rope of some fifteen strings, 0.6 KB).
+const connIdPrefix = Date.now().toString(36)
+let connectionsOpened = 0
+
+/** Names the connection in the log; an operation is `<connId>/<operation id>`. */
+export function connIdOf(extra: SocketExtra): string {
+  return `${connIdPrefix}-${extra.connNumber}`
 }
 
 /**
@@ -15,7 +27,7 @@ export interface SocketExtra {
  * crowd of idle sockets should not hold a logger each).
  */
 export function connectionLog(log: Logger, extra: SocketExtra): Logger {
-  return log.child({ connId: extra.connId })
+  return log.child({ connId: connIdOf(extra) })
 }
 
 /**
@@ -27,7 +39,8 @@ export function operationLogScope(log: Logger, extra: SocketExtra, operationId: 
   return {
     get log() {
       const opId = operationId.length > 64 ? `${operationId.slice(0, 63)}…` : operationId
-      return (child ??= log.child({ connId: extra.connId, opId, reqId: `${extra.connId}/${opId}` }))
+      const connId = connIdOf(extra)
+      return (child ??= log.child({ connId, opId, reqId: `${connId}/${opId}` }))
     },
   }
 }
@@ -35,6 +48,49 @@ export function operationLogScope(log: Logger, extra: SocketExtra, operationId: 
 export interface GraphqlWsServer {
   /** Closes every socket with 1001 Going Away and stops accepting new ones. */
   dispose(): Promise<void>
+}
+
+/**
+ * One socket, as graphql-ws's makeServer uses it (`send`, `close`, `onMessage`) and as its
+ * callbacks see it (`ctx.extra`). Its methods are on the prototype and the socket's listeners
+ * are shared by every socket: a connection holds no closures of its own.
+ */
+class Connection implements GraphqlWsSocket, SocketExtra {
+  readonly protocol: string
+  readonly connNumber = ++connectionsOpened
+  readonly openedAt = Date.now()
+  handleMessage: ((data: string) => Promise<void>) | null = null
+  closed: ((code?: number, reason?: string) => Promise<void>) | null = null
+  private closeHooks: (() => void)[] | null = null
+  private hasClosed = false
+
+  constructor(readonly socket: WebSocket) {
+    this.protocol = socket.protocol
+  }
+
+  send(data: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(data)
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason)
+  }
+
+  onMessage(handle: (data: string) => Promise<void>): void {
+    this.handleMessage = handle
+  }
+
+  onClose(hook: () => void): void {
+    if (this.hasClosed) hook()
+    else (this.closeHooks ??= []).push(hook)
+  }
+
+  runCloseHooks(): void {
+    this.hasClosed = true
+    const hooks = this.closeHooks
+    this.closeHooks = null
+    for (const hook of hooks ?? []) hook()
+  }
 }
 
 /**
@@ -52,7 +108,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   const protocol = makeServer(options)
   webSockets.options.handleProtocols = handleProtocols
   const awaitingPong = new WeakSet<WebSocket>()
-  const connIds = new WeakMap<WebSocket, string>()
+  const connections = new WeakMap<WebSocket, Connection>()
 
   const sweep = setInterval(() => {
     for (const socket of webSockets.clients) {
@@ -67,51 +123,48 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   }, keepAliveMs)
   sweep.unref()
 
-  // Shared by every socket (`this` is the socket), so a connection costs no closures for them.
+  // Shared by every socket (`this` is the socket).
   function onPong(this: WebSocket): void {
     awaitingPong.delete(this)
   }
+  function onSocketMessage(this: WebSocket, data: RawData): void {
+    const connection = connections.get(this)
+    connection?.handleMessage?.(String(data)).catch((error: unknown) => {
+      connectionLog(log, connection).error({ err: error }, 'a graphql-ws message could not be handled')
+      this.close(CloseCode.InternalServerError, 'Internal server error')
+    })
+  }
+  function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+    const connection = connections.get(this)
+    if (!connection) return
+    // The reason is not logged: a client chooses it.
+    if (log.isLevelEnabled('debug')) connectionLog(log, connection).debug({ code, ms: Date.now() - connection.openedAt }, 'WebSocket closed')
+    void connection.closed?.(code, String(reason))
+    connection.runCloseHooks()
+  }
   function onSocketError(this: WebSocket, error: Error): void {
+    const connection = connections.get(this)
+    const connId = connection && connIdOf(connection)
     // ws's WS_ERR_* codes are the client breaking the protocol (a message over maxPayload, a bad
     // frame); ws has already closed the socket with the matching code (1009, 1002).
     const code = (error as { code?: unknown }).code
     if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
-      log.info({ connId: connIds.get(this), code, reason: error.message }, 'WebSocket closed: the client broke the protocol')
+      log.info({ connId, code, reason: error.message }, 'WebSocket closed: the client broke the protocol')
       return
     }
-    log.error({ connId: connIds.get(this), err: error }, 'a WebSocket failed')
+    log.error({ connId, err: error }, 'a WebSocket failed')
     this.close(CloseCode.InternalServerError, 'Internal server error')
   }
 
   webSockets.on('error', (error) => log.error({ err: error }, 'the WebSocket server failed'))
   webSockets.on('connection', (socket) => {
+    const connection = new Connection(socket)
+    connections.set(socket, connection)
     socket.on('pong', onPong)
     socket.on('error', onSocketError)
-    const extra: SocketExtra = { socket, connId: randomUUID() }
-    connIds.set(socket, extra.connId)
-    const openedAt = Date.now()
-    const closed = protocol.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) => {
-          if (socket.readyState === socket.OPEN) socket.send(data)
-        },
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (handle) =>
-          socket.on('message', (data) => {
-            handle(String(data)).catch((error: unknown) => {
-              connectionLog(log, extra).error({ err: error }, 'a graphql-ws message could not be handled')
-              socket.close(CloseCode.InternalServerError, 'Internal server error')
-            })
-          }),
-      },
-      extra,
-    )
-    socket.once('close', (code, reason) => {
-      // The reason is not logged: a client chooses it.
-      if (log.isLevelEnabled('debug')) connectionLog(log, extra).debug({ code, ms: Date.now() - openedAt }, 'WebSocket closed')
-      void closed(code, String(reason))
-    })
+    socket.on('message', onSocketMessage)
+    socket.once('close', onSocketClose)
+    connection.closed = protocol.opened(connection, connection)
   })
 
   return {

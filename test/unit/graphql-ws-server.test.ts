@@ -1,0 +1,71 @@
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { buildSchema } from 'graphql'
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws'
+import { afterEach, expect, test } from 'vitest'
+import { WebSocket, WebSocketServer } from 'ws'
+import { createLogger } from '../../src/operations/logger.js'
+import { serveGraphqlWs, type SocketExtra } from '../../src/websocket/graphql-ws-server.js'
+import { until } from '../support/until.js'
+
+const schema = buildSchema('type Query { ok: Boolean }')
+let stop: (() => Promise<void>) | undefined
+afterEach(async () => {
+  await stop?.()
+  stop = undefined
+})
+
+/** A server whose onConnect hands each connection to the test, and a client that sends connection_init. */
+async function serve(onConnect: (extra: SocketExtra) => Promise<boolean>) {
+  const webSockets = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+  await once(webSockets, 'listening')
+  const server = serveGraphqlWs({ schema, onConnect: (ctx) => onConnect(ctx.extra) }, webSockets, 60_000, createLogger({ level: 'warn' }))
+  stop = () => server.dispose()
+  const client = new WebSocket(`ws://127.0.0.1:${(webSockets.address() as AddressInfo).port}`, GRAPHQL_TRANSPORT_WS_PROTOCOL)
+  await once(client, 'open')
+  client.send(JSON.stringify({ type: 'connection_init' }))
+  return client
+}
+
+test('close hooks run once when the socket closes, in order, and one added after the close runs at once', async () => {
+  const ran: string[] = []
+  let connected!: (extra: SocketExtra) => void
+  const connection = new Promise<SocketExtra>((resolve) => (connected = resolve))
+  const client = await serve(async (extra) => {
+    extra.onClose(() => ran.push('first'))
+    extra.onClose(() => ran.push('second'))
+    connected(extra)
+    return true
+  })
+  const extra = await connection
+  await once(client, 'message')
+  expect(ran).toEqual([])
+
+  client.close()
+  await until(() => ran.length === 2, 'the close hooks ran')
+  expect(ran).toEqual(['first', 'second'])
+  // Added late (a presence write that finished after the client left): not lost.
+  extra.onClose(() => ran.push('late'))
+  expect(ran).toEqual(['first', 'second', 'late'])
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  expect(ran).toEqual(['first', 'second', 'late'])
+})
+
+test('each connection gets its own number; the socket is the one the client opened', async () => {
+  const seen: SocketExtra[] = []
+  const open = async () => {
+    const client = await serve(async (extra) => {
+      seen.push(extra)
+      return true
+    })
+    await once(client, 'message')
+    client.close()
+    await stop?.()
+    stop = undefined
+  }
+  await open()
+  await open()
+  expect(seen).toHaveLength(2)
+  expect(seen[1].connNumber).toBeGreaterThan(seen[0].connNumber)
+  expect(seen[0].socket).not.toBe(seen[1].socket)
+})
