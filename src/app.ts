@@ -215,7 +215,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
               socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, 'Too many connections for this user')
               return false
             }
-            ctx.extra.onClose(deps.liveSessions.add(viewer.uid, () => socket.close(4403, 'Forbidden')))
+            ctx.extra.onClose(deps.liveSessions.add(viewer.uid, socket))
             const goneOffline = await deps.presence.connect(viewer.uid)
             if (socket.readyState === socket.OPEN) ctx.extra.onClose(() => void goneOffline().catch(logPresenceError))
             else await goneOffline()
@@ -281,6 +281,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
           operationId: id,
           sink: sinkOf(ctx.extra.socket),
           viewer: contextValue.viewer,
+          payload,
         }
         return args
       },

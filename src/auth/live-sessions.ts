@@ -4,6 +4,14 @@ export interface SignOutChannel {
   onMessage(listener: (message: string) => void): () => void
 }
 
+/** A connection as a sign-out closes it (a `ws` WebSocket is one). */
+export interface SessionConnection {
+  close(code: number, reason: string): void
+}
+
+/** The close code of a connection whose user was signed out, as the contract says. */
+export const SIGNED_OUT_CLOSE_CODE = 4403
+
 /** What closeRevoked needs to know of a user. */
 export interface SessionUser {
   uid: string
@@ -27,9 +35,9 @@ export class LiveSessions {
     })
   }
 
-  /** Registers a connection's closer; returns the function that forgets it. */
-  add(uid: string, close: () => void, connectedAt = new Date()): () => void {
-    const session: Session = { close, connectedAtMs: connectedAt.getTime() }
+  /** Registers an open connection (not a closure per connection: 10,000 of them add up); returns the function that forgets it. */
+  add(uid: string, connection: SessionConnection, connectedAt = new Date()): () => void {
+    const session: Session = { connection, connectedAtMs: connectedAt.getTime() }
     const sessions = this.byUid.get(uid)
     if (sessions) sessions.push(session)
     else this.byUid.set(uid, [session])
@@ -53,7 +61,7 @@ export class LiveSessions {
         for (const session of [...(this.byUid.get(user.uid) ?? [])]) {
           if (user.deactivatedAt || (user.tokensValidAfter && user.tokensValidAfter.getTime() >= session.connectedAtMs)) {
             this.forget(user.uid, session)
-            session.close()
+            closeSignedOut(session)
           }
         }
       }
@@ -76,14 +84,18 @@ export class LiveSessions {
     for (const uid of uids) {
       const sessions = this.byUid.get(uid)
       this.byUid.delete(uid)
-      for (const session of sessions ?? []) session.close()
+      for (const session of sessions ?? []) closeSignedOut(session)
     }
   }
 }
 
 interface Session {
-  close: () => void
+  connection: SessionConnection
   connectedAtMs: number
+}
+
+function closeSignedOut(session: Session): void {
+  session.connection.close(SIGNED_OUT_CLOSE_CODE, 'Forbidden')
 }
 
 function parseUids(message: string): string[] | undefined {

@@ -2,6 +2,7 @@ import type { MemberLeftEvent } from '../generated/prisma/client.js'
 import { EXIT_LOG_START, isAfter, laterOf, positionOf, type ExitLog, type ExitLogPosition, type StoredEventFilter } from '../domain/exits/exit-log.js'
 import { mergePlaceMembers, NO_PLACE_MEMBERS, type PlaceMembers } from '../domain/exits/joined-places.js'
 import { InProcessNotifier, type Notifier } from './notifier.js'
+import type { ListenableStream, StreamListener } from './listenable-stream.js'
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../db/database.js'
 import { fallbackLogger, type Logger } from '../operations/logger.js'
 
@@ -156,7 +157,7 @@ export class MemberLeftFeed {
    * with no gap and no duplicate. Registers for live rows before reading anything, so rows
    * committed while replaying are buffered rather than lost.
    */
-  subscribe(options: FeedSubscribeOptions = {}): AsyncIterableIterator<MemberLeftEvent> {
+  subscribe(options: FeedSubscribeOptions = {}): AsyncIterableIterator<MemberLeftEvent> & ListenableStream<MemberLeftEvent> {
     if (options.memberUid !== undefined && !this.options.placeMembers) throw new Error('this feed cannot read memberships (no placeMembers)')
     return new FeedSubscription(this, options)
   }
@@ -352,8 +353,10 @@ const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true }
  * `accepted` only moves forward while a mode lasts, so nothing is delivered twice; the switch
  * to 'live' happens after a read that reached the horizon began after every dropped row was
  * read by the feed (so below a horizon at least as high), so nothing is skipped.
+ * It is either pulled (next()) or, once listen() was called, pushes what it accepts; then it
+ * reads its replay pages itself, one after another, as a puller would.
  */
-class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
+class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent>, ListenableStream<MemberLeftEvent> {
   private mode: 'starting' | 'store' | 'live' = 'starting'
   /** Events accepted and not yet taken by next(). */
   private ready: MemberLeftEvent[] = []
@@ -368,7 +371,9 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
   private ended = false
   private failure: { error: unknown } | null = null
   private wake: (() => void) | null = null
-  private queue: Promise<unknown> = Promise.resolve()
+  /** The last next() call's outcome, so that calls made before it settled wait their turn. */
+  private queue: Promise<unknown> | null = null
+  private listener: StreamListener<MemberLeftEvent> | null = null
   private readonly started: Promise<void>
   private readonly filter: (event: MemberLeftEvent, members: PlaceMembers) => FeedDecision
 
@@ -396,9 +401,14 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
   }
 
   next(): Promise<IteratorResult<MemberLeftEvent, undefined>> {
-    const result = this.queue.then(() => this.pull())
+    const result = this.queue ? this.queue.then(() => this.pull()) : this.pull()
     this.queue = result.catch(() => undefined)
     return result
+  }
+
+  listen(listener: StreamListener<MemberLeftEvent>): void {
+    this.listener = listener
+    void this.drive()
   }
 
   return(): Promise<IteratorReturnResult<undefined>> {
@@ -424,7 +434,8 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
     if (decision === 'skip') return
     if (this.mode === 'live') {
       if (!isAfter(positionOf(event), this.accepted)) return
-      if (this.ready.length >= this.feed.maxBuffered) {
+      // A listener takes each event as it is accepted, so only a puller can fall behind.
+      if (!this.listener && this.ready.length >= this.feed.maxBuffered) {
         // Too slow: forget the queue and read from the table from the last event taken.
         // This row and all before it are committed, so that read will see them.
         this.ready = []
@@ -510,6 +521,44 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
     }
   }
 
+  /** Push mode: hands out what is accepted, reading the table itself while in 'store' mode. */
+  private async drive(): Promise<void> {
+    try {
+      await this.started
+    } catch (error) {
+      this.fail(error)
+    }
+    for (;;) {
+      this.flush()
+      if (this.ended || this.mode !== 'store') return
+      try {
+        await this.readPage()
+      } catch (error) {
+        this.fail(error)
+      }
+    }
+  }
+
+  /** Push mode: the accepted events to the listener, then the end if the stream is over. */
+  private flush(): void {
+    const listener = this.listener
+    if (!listener) return
+    const ready = this.ready
+    for (let i = 0; i < ready.length; i++) {
+      this.taken = positionOf(ready[i])
+      listener.receive(ready[i])
+      // The listener may have ended the stream (and been told) while taking it.
+      if (this.listener !== listener) return
+    }
+    // Emptied by length, which also frees the backing store a push grew (150 bytes a subscriber).
+    ready.length = 0
+    if (!this.ended) return
+    this.listener = null
+    const failure = this.failure
+    this.failure = null
+    listener.end(failure ?? undefined)
+  }
+
   private async readPage(): Promise<void> {
     // Rows dropped before this read began were read by the feed below an earlier horizon,
     // so this read (below a later, never lower one) covers them.
@@ -553,6 +602,10 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent> {
   }
 
   private signal(): void {
+    if (this.listener) {
+      this.flush()
+      return
+    }
     const wake = this.wake
     this.wake = null
     wake?.()

@@ -10,6 +10,7 @@ import {
   type GraphQLError,
   type GraphQLSchema,
 } from 'graphql'
+import { isListenable, type StreamListener } from '../events/listenable-stream.js'
 
 /** Where one subscriber's frames go: its WebSocket, as far as fan-out needs it. */
 export interface FrameSink {
@@ -29,6 +30,11 @@ export interface SharedSubscriptionArgs extends ExecutionArgs {
   sink: FrameSink
   /** Whose results these are; only documents that select a field marked `perViewer` are executed per viewer. */
   viewer: { uid: string | null; isAppAdmin: boolean } | null
+  /**
+   * The subscribe message's payload, which graphql-ws keeps for as long as the subscription
+   * lives: its query and variables are swapped for the cohort's equal ones (one copy per crowd).
+   */
+  payload?: { query: string; variables?: Record<string, unknown> | null }
 }
 
 export interface SharedSubscriptionsOptions {
@@ -48,7 +54,24 @@ export interface SharedSubscriptionCounts {
 }
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true }
-const FRAME_END = Buffer.from('}')
+const FRAME_HEAD = Buffer.from('{"id":')
+const FRAME_NEXT = Buffer.from(',"type":"next","payload":')
+const FRAME_END = 0x7d // }
+
+/**
+ * A `next` message: the operation id is written per frame, so that a subscriber holds no
+ * bytes of its own while it waits (graphql-ws keeps the id string anyway).
+ */
+function nextFrame(operationId: string, payload: Buffer): Buffer {
+  const id = JSON.stringify(operationId)
+  const frame = Buffer.allocUnsafe(FRAME_HEAD.length + Buffer.byteLength(id) + FRAME_NEXT.length + payload.length + 1)
+  let at = FRAME_HEAD.copy(frame, 0)
+  at += frame.write(id, at)
+  at += FRAME_NEXT.copy(frame, at)
+  at += payload.copy(frame, at)
+  frame[at] = FRAME_END
+  return frame
+}
 
 /**
  * Subscription delivery where the work per event is shared: subscribers whose operation text,
@@ -75,6 +98,10 @@ export class SharedSubscriptions {
       return this.masked(source)
     }
     const cohort = this.join(args)
+    if (args.payload) {
+      args.payload.query = cohort.query
+      if (args.payload.variables) args.payload.variables = cohort.variables
+    }
     const delivery = new SharedDelivery(source[Symbol.asyncIterator](), cohort, args.sink, args.operationId, this.options.maxBufferedBytes)
     forgetArguments(args)
     return delivery
@@ -92,6 +119,7 @@ export class SharedSubscriptions {
     let cohort = this.cohorts.get(key)
     if (!cohort) {
       cohort = new Cohort(
+        args.query,
         executionOf(args),
         (result) => this.masked(result),
         this.options.payloadCacheSize ?? 64,
@@ -160,6 +188,8 @@ class Cohort {
   private readonly payloads = new Map<unknown, CachedPayload>()
 
   constructor(
+    /** The operation text, as the first member sent it (the others sent the same). */
+    readonly query: string,
     private readonly execution: ExecutionArgs,
     private readonly mask: (result: ExecutionResult) => ExecutionResult,
     private readonly cacheSize: number,
@@ -167,29 +197,28 @@ class Cohort {
     private readonly onFrameWritten: ((event: unknown) => void) | undefined,
   ) {}
 
-  /** The serialized result for one event: executed once for every member it is delivered to. */
-  payloadFor(event: unknown): Promise<Buffer> {
-    return this.cached(event).payload
+  /** The variables, as the first member sent them (the others' are equal: they are in the cohort's key). */
+  get variables(): Record<string, unknown> | undefined {
+    return (this.execution.variableValues ?? undefined) as Record<string, unknown> | undefined
   }
 
-  /** A member wrote the event's frame to its socket. */
-  written(event: unknown): void {
-    if (!this.onFrameWritten) return
-    const cached = this.payloads.get(eventKey(event))
-    if (!cached || cached.written) return
-    cached.written = true
-    this.onFrameWritten(event)
-  }
-
-  private cached(event: unknown): CachedPayload {
+  /** The event's serialized result: executed once for every member it is delivered to. */
+  payloadFor(event: unknown): CachedPayload {
     const key = eventKey(event)
     let cached = this.payloads.get(key)
     if (!cached) {
-      cached = { payload: this.execute(event), written: false }
+      cached = new CachedPayload(event, this.execute(event))
       this.payloads.set(key, cached)
       if (this.payloads.size > this.cacheSize) this.payloads.delete(this.payloads.keys().next().value)
     }
     return cached
+  }
+
+  /** A member wrote the event's frame to its socket. */
+  written(cached: CachedPayload): void {
+    if (!this.onFrameWritten || cached.written) return
+    cached.written = true
+    this.onFrameWritten(cached.event)
   }
 
   leave(): void {
@@ -206,10 +235,43 @@ class Cohort {
   }
 }
 
-interface CachedPayload {
-  payload: Promise<Buffer>
+/**
+ * One event's payload for a cohort. Members that get events pushed wait on it without a
+ * promise of their own: it calls each back once, when it settles.
+ */
+class CachedPayload {
+  bytes: Buffer | null = null
+  failure: { error: unknown } | null = null
   /** Whether a member has written it to its socket yet. */
-  written: boolean
+  written = false
+  private waiting: SharedDelivery[] | null = []
+
+  constructor(
+    readonly event: unknown,
+    readonly settled: Promise<Buffer>,
+  ) {
+    settled.then(
+      (bytes) => this.settle(bytes, null),
+      (error: unknown) => this.settle(null, { error }),
+    )
+  }
+
+  get isSettled(): boolean {
+    return this.waiting === null
+  }
+
+  /** Calls `delivery.payloadSettled()` once this has settled. */
+  notify(delivery: SharedDelivery): void {
+    this.waiting!.push(delivery)
+  }
+
+  private settle(bytes: Buffer | null, failure: { error: unknown } | null): void {
+    this.bytes = bytes
+    this.failure = failure
+    const waiting = this.waiting!
+    this.waiting = null
+    for (const delivery of waiting) delivery.payloadSettled()
+  }
 }
 
 /**
@@ -223,48 +285,42 @@ function eventKey(event: unknown): unknown {
 
 /**
  * One subscriber. graphql-ws iterates it like any subscription, but it yields nothing: each
- * event's shared payload is written to the socket directly, behind this operation's id. It ends
- * when the source ends (graphql-ws then sends `complete`), when graphql-ws returns it (the
- * client completed or went away), or when the subscriber is dropped for not reading.
+ * event's shared payload is written to the socket directly, behind this operation's id. Its one
+ * next() settles when the subscription ends: when the source ends (graphql-ws then sends
+ * `complete`), when graphql-ws returns it (the client completed or went away), or when the
+ * subscriber is dropped for not reading. A source that can push (ListenableStream) is listened
+ * to, so a waiting subscriber holds one pending promise; any other source is pulled.
  */
-class SharedDelivery implements AsyncGenerator<never, undefined> {
+class SharedDelivery implements AsyncGenerator<never, undefined>, StreamListener<unknown> {
   private ended = false
-  private readonly framePrefix: Buffer
+  /** Push mode: events received whose frames wait for their payload, oldest first. */
+  private waiting: CachedPayload[] | null = null
+  /** Push mode: the source ended while frames were still waiting; they go first. */
+  private sourceEnd: { failure?: { error: unknown } } | null = null
+  private resolveNext: ((result: IteratorReturnResult<undefined>) => void) | null = null
+  private rejectNext: ((error: unknown) => void) | null = null
 
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly cohort: Cohort,
     private readonly sink: FrameSink,
-    operationId: string,
+    private readonly operationId: string,
     private readonly maxBufferedBytes: number,
-  ) {
-    this.framePrefix = Buffer.from(`{"id":${JSON.stringify(operationId)},"type":"next","payload":`)
-  }
+  ) {}
 
   [Symbol.asyncIterator](): this {
     return this
   }
 
-  async next(): Promise<IteratorResult<never, undefined>> {
-    try {
-      while (!this.ended) {
-        const step = await this.source.next()
-        if (step.done || this.ended) break
-        const payload = await this.cohort.payloadFor(step.value)
-        if (this.ended || !this.sink.isOpen) break
-        if (this.sink.bufferedAmount > this.maxBufferedBytes) {
-          this.sink.dropSlowConsumer()
-          break
-        }
-        this.sink.send(Buffer.concat([this.framePrefix, payload, FRAME_END]))
-        this.cohort.written(step.value)
-      }
-    } catch (error) {
-      await this.finish()
-      throw error
-    }
-    await this.finish()
-    return DONE
+  next(): Promise<IteratorResult<never, undefined>> {
+    if (this.ended) return Promise.resolve(DONE)
+    const source = this.source
+    if (!isListenable(source)) return this.pull()
+    return new Promise((resolve, reject) => {
+      this.resolveNext = resolve
+      this.rejectNext = reject
+      source.listen(this)
+    })
   }
 
   async return(): Promise<IteratorReturnResult<undefined>> {
@@ -277,11 +333,99 @@ class SharedDelivery implements AsyncGenerator<never, undefined> {
     throw error
   }
 
-  private async finish(): Promise<void> {
+  /** StreamListener: the source's next event. */
+  receive(event: unknown): void {
+    if (this.ended) return
+    const cached = this.cohort.payloadFor(event)
+    if (this.waiting) {
+      this.waiting.push(cached)
+    } else if (cached.isSettled) {
+      this.writeSettled(cached)
+    } else {
+      this.waiting = [cached]
+      cached.notify(this)
+    }
+  }
+
+  /** StreamListener: the source is over. */
+  end(failure?: { error: unknown }): void {
+    if (this.ended) return
+    if (this.waiting) this.sourceEnd = failure ? { failure } : {}
+    else void this.finish(failure)
+  }
+
+  /** The payload of the first waiting event has settled: writes every frame that is ready, in order. */
+  payloadSettled(): void {
+    const waiting = this.waiting
+    while (waiting && !this.ended) {
+      const cached = waiting[0]
+      if (!cached.isSettled) {
+        cached.notify(this)
+        return
+      }
+      waiting.shift()
+      if (waiting.length === 0) this.waiting = null
+      this.writeSettled(cached)
+      if (!this.waiting) break
+    }
+    if (!this.ended && this.sourceEnd) void this.finish(this.sourceEnd.failure)
+  }
+
+  private async pull(): Promise<IteratorResult<never, undefined>> {
+    try {
+      while (!this.ended) {
+        const step = await this.source.next()
+        if (step.done || this.ended) break
+        const cached = this.cohort.payloadFor(step.value)
+        const payload = await cached.settled
+        if (this.ended || !this.write(cached, payload)) break
+      }
+    } catch (error) {
+      await this.finish()
+      throw error
+    }
+    await this.finish()
+    return DONE
+  }
+
+  private writeSettled(cached: CachedPayload): void {
+    if (cached.failure) void this.finish(cached.failure)
+    else this.write(cached, cached.bytes!)
+  }
+
+  /** Writes one frame; false (and the subscription finished) when the socket cannot take it. */
+  private write(cached: CachedPayload, payload: Buffer): boolean {
+    if (!this.sink.isOpen) {
+      void this.finish()
+      return false
+    }
+    if (this.sink.bufferedAmount > this.maxBufferedBytes) {
+      this.sink.dropSlowConsumer()
+      void this.finish()
+      return false
+    }
+    this.sink.send(nextFrame(this.operationId, payload))
+    this.cohort.written(cached)
+    return true
+  }
+
+  /** Ends the subscription once: leaves the cohort, ends the source and settles the pending next(). */
+  private async finish(failure?: { error: unknown }): Promise<void> {
     if (this.ended) return
     this.ended = true
+    this.waiting = null
     this.cohort.leave()
-    await this.source.return?.()
+    const resolve = this.resolveNext
+    const reject = this.rejectNext
+    this.resolveNext = this.rejectNext = null
+    let failed = failure
+    try {
+      await this.source.return?.()
+    } catch (error) {
+      failed ??= { error }
+    }
+    if (failed) reject?.(failed.error)
+    else resolve?.(DONE)
   }
 }
 

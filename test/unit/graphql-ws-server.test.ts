@@ -69,3 +69,20 @@ test('each connection gets its own number; the socket is the one the client open
   expect(seen[1].connNumber).toBeGreaterThan(seen[0].connNumber)
   expect(seen[0].socket).not.toBe(seen[1].socket)
 })
+
+test('a message that is not graphql-ws JSON closes the socket with 4400; a good one after connection_init is answered', async () => {
+  for (const bad of ['not json', '[1,2]', '5', '{"type":"no such type"}', '{"id":1,"type":"subscribe"}']) {
+    const client = await serve(async () => true)
+    await once(client, 'message')
+    client.send(bad)
+    const [code] = (await once(client, 'close')) as [number]
+    expect({ bad, code }).toEqual({ bad, code: 4400 })
+    await stop?.()
+    stop = undefined
+  }
+  const client = await serve(async () => true)
+  await once(client, 'message')
+  client.send(JSON.stringify({ id: 'q', type: 'subscribe', payload: { query: '{ ok }' } }))
+  const [answer] = (await once(client, 'message')) as [Buffer]
+  expect(JSON.parse(String(answer))).toEqual({ id: 'q', type: 'next', payload: { data: { ok: null } } })
+})

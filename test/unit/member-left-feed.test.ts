@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest'
 import type { MemberLeftEvent } from '../../src/generated/prisma/client.js'
 import { MemberLeftFeed, type FeedSubscribeOptions, type MemberLeftFeedOptions } from '../../src/events/member-left-feed.js'
 import type { Notifier } from '../../src/events/notifier.js'
+import type { ListenableStream } from '../../src/events/listenable-stream.js'
 import { comparePositions, isAfter, positionOf, type ExitLog, type ExitLogPosition } from '../../src/domain/exits/exit-log.js'
 import type { PlaceMembers } from '../../src/domain/exits/joined-places.js'
 import { memberLeftView } from '../../src/domain/exits/member-left-visibility.js'
@@ -123,10 +124,19 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 20))
 }
 
-function setup(options: { pageSize?: number; maxBuffered?: number; notifier?: Notifier; placeMembers?: MemberLeftFeedOptions['placeMembers'] } = {}) {
+type SetupOptions = { pageSize?: number; maxBuffered?: number; notifier?: Notifier; placeMembers?: MemberLeftFeedOptions['placeMembers'] }
+
+/**
+ * How a test takes a subscription's events: by calling next() (what graphql-ws does), or as
+ * a listener it pushes to (what SharedSubscriptions does). Every feed test runs both ways.
+ */
+type Consumption = 'pulled' | 'listened'
+
+function setupFeed(options: SetupOptions, consumption: Consumption) {
   const table = new FakeTable()
   const feed = new MemberLeftFeed(table.log(), { onError: () => undefined, retryDelayMs: 5, ...options })
-  const subscribe = (o: FeedSubscribeOptions = {}) => feed.subscribe(o)
+  const subscribe = (o: FeedSubscribeOptions = {}): AsyncIterableIterator<MemberLeftEvent> =>
+    consumption === 'pulled' ? feed.subscribe(o) : listened(feed.subscribe(o))
   const commit = (fields: Partial<MemberLeftEvent> = {}) => {
     const row = table.insert(fields)
     feed.publish([row])
@@ -135,7 +145,51 @@ function setup(options: { pageSize?: number; maxBuffered?: number; notifier?: No
   return { table, feed, subscribe, commit }
 }
 
-describe('MemberLeftFeed', () => {
+/** A listened-to subscription seen through an iterator: what it pushes, queued in order. */
+function listened(stream: ListenableStream<MemberLeftEvent>): AsyncIterableIterator<MemberLeftEvent> {
+  const received: MemberLeftEvent[] = []
+  let ended: { failure?: { error: unknown } } | null = null
+  let wake: (() => void) | null = null
+  const woken = () => {
+    wake?.()
+    wake = null
+  }
+  stream.listen({
+    receive(event) {
+      if (ended) throw new Error('an event after the end')
+      received.push(event)
+      woken()
+    },
+    end(failure) {
+      if (ended) throw new Error('ended twice')
+      ended = failure ? { failure } : {}
+      woken()
+    },
+  })
+  return {
+    async next() {
+      for (;;) {
+        const event = received.shift()
+        if (event) return { value: event, done: false }
+        if (ended?.failure) {
+          const { error } = ended.failure
+          ended = {}
+          throw error
+        }
+        if (ended) return { value: undefined, done: true }
+        await new Promise<void>((resolve) => (wake = resolve))
+      }
+    },
+    return: () => stream.return!(),
+    [Symbol.asyncIterator]() {
+      return this
+    },
+  }
+}
+
+describe.each(['pulled', 'listened'] as const)('MemberLeftFeed, %s', (consumption) => {
+  const setup = (options: SetupOptions = {}) => setupFeed(options, consumption)
+
   test('live subscribers get each committed event once, in id order, from the moment they subscribed', async () => {
     const { table, feed, subscribe, commit } = setup()
     table.insert()
@@ -395,7 +449,9 @@ function joined(uid: string): FeedSubscribeOptions {
   return { memberUid: uid, filter: view.decide }
 }
 
-describe('MemberLeftFeed with joined subscribers', () => {
+describe.each(['pulled', 'listened'] as const)('MemberLeftFeed with joined subscribers, %s', (consumption) => {
+  const setup = (options: SetupOptions = {}) => setupFeed(options, consumption)
+
   test('memberships are read once per page of new rows for every joined subscriber together, and each gets its places and own exits only', async () => {
     const memberships = membershipTable()
     const { table, feed, subscribe, commit } = setup({ placeMembers: memberships.placeMembers })
