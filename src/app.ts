@@ -217,7 +217,7 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
             }
             ctx.extra.onClose(deps.liveSessions.add(viewer.uid, socket))
             const goneOffline = await deps.presence.connect(viewer.uid)
-            if (socket.readyState === socket.OPEN) ctx.extra.onClose(() => void goneOffline().catch(logPresenceError))
+            if (socket.readyState === socket.OPEN) ctx.extra.onClose(goneOffline, 'could not record a closed connection')
             else await goneOffline()
           }
           return true
@@ -304,10 +304,6 @@ export async function buildApp({ config, deps, authSecret, timings = {}, maxBuff
     res
       .writeHead(report.ready ? 200 : 503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
       .end(req.method === 'HEAD' ? undefined : JSON.stringify(body))
-  }
-
-  function logPresenceError(error: unknown): void {
-    log.error({ err: error }, 'could not record a closed connection')
   }
 
   function liveCounts(): LiveCounts {

@@ -342,6 +342,7 @@ export class MemberLeftFeed {
 const announcedWaitLimitMs = 3 * IDLE_IN_TRANSACTION_TIMEOUT_MS
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true }
+const STARTED = Promise.resolve()
 
 /**
  * One subscriber. It is in one of two modes:
@@ -374,7 +375,8 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent>, Listen
   /** The last next() call's outcome, so that calls made before it settled wait their turn. */
   private queue: Promise<unknown> | null = null
   private listener: StreamListener<MemberLeftEvent> | null = null
-  private readonly started: Promise<void>
+  /** Until start() settles, its promise; then STARTED if it succeeded (one promise fewer per subscriber). */
+  private started: Promise<void>
   private readonly filter: (event: MemberLeftEvent, members: PlaceMembers) => FeedDecision
 
   constructor(
@@ -384,7 +386,7 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent>, Listen
     this.filter = options.filter ?? (() => 'deliver')
     if (feed.isClosed) {
       this.ended = true
-      this.started = Promise.resolve()
+      this.started = STARTED
       return
     }
     feed.register(this, options.memberUid)
@@ -473,6 +475,7 @@ class FeedSubscription implements AsyncIterableIterator<MemberLeftEvent>, Listen
 
   private async start(): Promise<void> {
     const position = await this.feed.position()
+    this.started = STARTED
     if (this.ended) return
     if (this.options.after === undefined) {
       this.accepted = this.taken = position

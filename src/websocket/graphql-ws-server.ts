@@ -7,8 +7,12 @@ export interface SocketExtra {
   readonly socket: WebSocket
   /** The connection's number in this process; its id in the log is connIdOf(). */
   readonly connNumber: number
-  /** Runs `hook` once when the socket closes, or now if it has (one listener per socket, whatever the number of hooks). */
-  onClose(hook: () => void): void
+  /**
+   * Runs `hook` once when the socket closes, or now if it has (one listener per socket, whatever
+   * the number of hooks). A hook that returns a promise has its failure logged, as `what` if
+   * given ("could not record a closed connection").
+   */
+  onClose(hook: CloseHook, what?: string): void
 }
 
 // A connection's log id is this process start's and its number: unique across restarts of a
@@ -59,6 +63,8 @@ function parsedMessage(data: RawData): unknown {
   }
 }
 
+export type CloseHook = () => void | Promise<unknown>
+
 export interface GraphqlWsServer {
   /** Closes every socket with 1001 Going Away and stops accepting new ones. */
   dispose(): Promise<void>
@@ -75,10 +81,14 @@ class Connection implements GraphqlWsSocket, SocketExtra {
   readonly openedAt = Date.now()
   handleMessage: ((data: string) => Promise<void>) | null = null
   closed: ((code?: number, reason?: string) => Promise<void>) | null = null
-  private closeHooks: (() => void)[] | null = null
+  /** Hooks and what each does, in pairs; copied when one is added, so the array is no larger than they are. */
+  private closeHooks: readonly (CloseHook | string | undefined)[] | null = null
   private hasClosed = false
 
-  constructor(readonly socket: WebSocket) {
+  constructor(
+    readonly socket: WebSocket,
+    private readonly log: Logger,
+  ) {
     this.protocol = socket.protocol
   }
 
@@ -94,16 +104,22 @@ class Connection implements GraphqlWsSocket, SocketExtra {
     this.handleMessage = handle
   }
 
-  onClose(hook: () => void): void {
-    if (this.hasClosed) hook()
-    else (this.closeHooks ??= []).push(hook)
+  onClose(hook: CloseHook, what?: string): void {
+    if (this.hasClosed) this.runCloseHook(hook, what)
+    else this.closeHooks = [...(this.closeHooks ?? []), hook, what]
   }
 
   runCloseHooks(): void {
     this.hasClosed = true
-    const hooks = this.closeHooks
+    const hooks = this.closeHooks ?? []
     this.closeHooks = null
-    for (const hook of hooks ?? []) hook()
+    for (let i = 0; i < hooks.length; i += 2) this.runCloseHook(hooks[i] as CloseHook, hooks[i + 1] as string | undefined)
+  }
+
+  private runCloseHook(hook: CloseHook, what: string | undefined): void {
+    hook()?.catch((error: unknown) => {
+      connectionLog(this.log, this).error({ err: error }, what ?? "a closed connection's hook failed")
+    })
   }
 }
 
@@ -197,7 +213,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
 
   webSockets.on('error', (error) => log.error({ err: error }, 'the WebSocket server failed'))
   webSockets.on('connection', (socket) => {
-    const connection = new Connection(socket)
+    const connection = new Connection(socket, log)
     connections.set(socket, connection)
     socket.on('pong', onPong)
     socket.on('error', onSocketError)

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { buildSchema } from 'graphql'
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws'
+import { Writable } from 'node:stream'
 import { afterEach, expect, test } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
 import { createLogger } from '../../src/operations/logger.js'
@@ -16,10 +17,10 @@ afterEach(async () => {
 })
 
 /** A server whose onConnect hands each connection to the test, and a client that sends connection_init. */
-async function serve(onConnect: (extra: SocketExtra) => Promise<boolean>) {
+async function serve(onConnect: (extra: SocketExtra) => Promise<boolean>, log = createLogger({ level: 'warn' })) {
   const webSockets = new WebSocketServer({ port: 0, host: '127.0.0.1' })
   await once(webSockets, 'listening')
-  const server = serveGraphqlWs({ schema, onConnect: (ctx) => onConnect(ctx.extra) }, webSockets, 60_000, createLogger({ level: 'warn' }))
+  const server = serveGraphqlWs({ schema, onConnect: (ctx) => onConnect(ctx.extra) }, webSockets, 60_000, log)
   stop = () => server.dispose()
   const client = new WebSocket(`ws://127.0.0.1:${(webSockets.address() as AddressInfo).port}`, GRAPHQL_TRANSPORT_WS_PROTOCOL)
   await once(client, 'open')
@@ -32,8 +33,12 @@ test('close hooks run once when the socket closes, in order, and one added after
   let connected!: (extra: SocketExtra) => void
   const connection = new Promise<SocketExtra>((resolve) => (connected = resolve))
   const client = await serve(async (extra) => {
-    extra.onClose(() => ran.push('first'))
-    extra.onClose(() => ran.push('second'))
+    extra.onClose(() => {
+      ran.push('first')
+    })
+    extra.onClose(() => {
+      ran.push('second')
+    })
     connected(extra)
     return true
   })
@@ -45,10 +50,35 @@ test('close hooks run once when the socket closes, in order, and one added after
   await until(() => ran.length === 2, 'the close hooks ran')
   expect(ran).toEqual(['first', 'second'])
   // Added late (a presence write that finished after the client left): not lost.
-  extra.onClose(() => ran.push('late'))
+  extra.onClose(() => {
+    ran.push('late')
+  })
   expect(ran).toEqual(['first', 'second', 'late'])
   await new Promise((resolve) => setTimeout(resolve, 50))
   expect(ran).toEqual(['first', 'second', 'late'])
+})
+
+test("a close hook's failure is logged with the connection's id and what it was doing; the other hooks still run", async () => {
+  const lines: Record<string, unknown>[] = []
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)))
+      done()
+    },
+  })
+  let ran = false
+  const client = await serve(async (extra) => {
+    extra.onClose(() => Promise.reject(new Error('database gone')), 'could not record a closed connection')
+    extra.onClose(() => {
+      ran = true
+    })
+    return true
+  }, createLogger({ level: 'warn', destination }))
+  await once(client, 'message')
+  client.close()
+  await until(() => lines.length === 1 && ran, 'the failure is logged and the second hook ran')
+  expect(lines[0]).toMatchObject({ level: 'error', msg: 'could not record a closed connection', err: { message: 'database gone' } })
+  expect(lines[0].connId).toEqual(expect.stringMatching(/^[0-9a-z]+-\d+$/))
 })
 
 test('each connection gets its own number; the socket is the one the client opened', async () => {
