@@ -17,8 +17,11 @@
 //   so it is also given from the mutation sent).
 // - burst: 100 exits sent at once, 1,000 subscribers of another group; frames received / time
 //   from the first mutation sent to the last frame received.
-// - RSS: the server's VmRSS after a full GC (SIGUSR2, scripts/gc-on-signal.mjs), before any
-//   connection and with N subscribed and idle; the difference / N.
+// - RSS: the server's VmRSS before any connection and with N subscribed and idle; the
+//   difference / N. Settled: after IDLE_SETTLE_MS without activity (V8 shrinks its young
+//   generation back by then) and full GCs until the old generation stops shrinking (SIGUSR2,
+//   scripts/gc-on-signal.mjs). Also read the earlier way, SETTLE_MS and one GC (SIGWINCH),
+//   which counts the storm's leftovers: the grown young generation and fragmentation.
 // - exactly once: every subscriber must have every event once, across its reconnect too; if
 //   not, the line says "valid": false with the reasons, and the exit code is 1.
 // Progress and a table on stderr; one JSON line with every figure on stdout.
@@ -45,6 +48,15 @@ const CONNECT_CONCURRENCY = 256
 const SETTLE_MS = { full: 2000, smoke: 200 }
 const GC_SETTLE_MS = { full: 1000, smoke: 300 }
 /**
+ * The settled RSS is read this long after the last activity, then after full GCs: 2 s after
+ * 10,000 connected, our server's young generation was still at its 16 MiB limit and the floor's
+ * at 32 MiB; after 15 s, 2 and 1 MiB. A server left idle gets there by itself (V8 shrinks the
+ * young generation at a low allocation rate).
+ */
+const IDLE_SETTLE_MS = { full: 15_000, smoke: 300 }
+/** The settled reading's full GCs repeat and V8 unmaps the pages they free behind them. */
+const SETTLED_GC_MS = { full: 3000, smoke: 300 }
+/**
  * A fresh server's RSS still fell by some 30 MB about 9 s after it started, GC or not (seen on
  * PGlite); the idle figure is read after that.
  */
@@ -68,6 +80,8 @@ interface Settings {
   burstExits: number
   settleMs: number
   gcSettleMs: number
+  idleSettleMs: number
+  settledGcMs: number
   idleRssAfterStartMs: number
 }
 
@@ -90,6 +104,8 @@ function readSettings(): Settings {
     burstExits: 100,
     settleMs: smoke ? SETTLE_MS.smoke : SETTLE_MS.full,
     gcSettleMs: smoke ? GC_SETTLE_MS.smoke : GC_SETTLE_MS.full,
+    idleSettleMs: smoke ? IDLE_SETTLE_MS.smoke : IDLE_SETTLE_MS.full,
+    settledGcMs: smoke ? SETTLED_GC_MS.smoke : SETTLED_GC_MS.full,
     idleRssAfterStartMs: smoke ? IDLE_RSS_AFTER_START_MS.smoke : IDLE_RSS_AFTER_START_MS.full,
   }
 }
@@ -169,16 +185,22 @@ async function startRawServer(): Promise<RawServer> {
   }
 }
 
-/** Leaves the process alone (at least until `notBefore`, a performance.now()), then has it fully collected. */
+/** Leaves the process alone (at least until `notBefore`, a performance.now()), then has it fully collected once. */
 async function quiesce(pid: number, settings: Settings, notBefore = 0): Promise<void> {
   await sleep(Math.max(settings.settleMs, notBefore - performance.now()))
-  process.kill(pid, 'SIGUSR2')
+  process.kill(pid, 'SIGWINCH')
   await sleep(settings.gcSettleMs)
 }
 
-async function settledRss(pid: number, settings: Settings, notBefore = 0): Promise<number> {
+/** RSS after one GC, then settled: left idle until IDLE_SETTLE_MS after `from`, then collected until the heap stops shrinking. */
+async function rssReadings(pid: number, settings: Settings, notBefore = 0): Promise<{ oneGcKiB: number; settledKiB: number }> {
+  const from = Math.max(performance.now(), notBefore - settings.settleMs)
   await quiesce(pid, settings, notBefore)
-  return residentKiB(pid)
+  const oneGcKiB = await residentKiB(pid)
+  await sleep(from + settings.idleSettleMs - performance.now())
+  process.kill(pid, 'SIGUSR2')
+  await sleep(settings.settledGcMs)
+  return { oneGcKiB, settledKiB: await residentKiB(pid) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,7 +349,8 @@ interface Figures {
     frameBytes: number
   }
   burst: { framesPerSec: number; frames: number; seconds: number; subscribers: number; exits: number }
-  rss: { idleKiB: number; subscribedKiB: number; perSubscriptionKiB: number }
+  /** Settled readings; `afterOneGc`: the earlier way (SETTLE_MS and one GC). */
+  rss: { idleKiB: number; subscribedKiB: number; perSubscriptionKiB: number; afterOneGc: { idleKiB: number; subscribedKiB: number; perSubscriptionKiB: number } }
 }
 
 /** A run that cannot go on: what a subscriber did not get. */
@@ -340,7 +363,7 @@ function emptyFigures(settings: Settings): Figures {
     reconnect: { ms: NaN, handshakesMs: NaN },
     fanout: { allMedianMs: NaN, allMaxMs: NaN, firstMedianMs: NaN, firstFromSendMedianMs: NaN, httpMedianMs: NaN, exits: settings.exits, frameBytes: NaN },
     burst: { framesPerSec: NaN, frames: NaN, seconds: NaN, subscribers: settings.burstSubscribers, exits: settings.burstExits },
-    rss: { idleKiB: NaN, subscribedKiB: NaN, perSubscriptionKiB: NaN },
+    rss: { idleKiB: NaN, subscribedKiB: NaN, perSubscriptionKiB: NaN, afterOneGc: { idleKiB: NaN, subscribedKiB: NaN, perSubscriptionKiB: NaN } },
   }
 }
 
@@ -397,12 +420,17 @@ async function measure(label: string, target: Target, settings: Settings): Promi
   try {
     // The first probe's HTTP requests also warm the server up before its idle RSS is read.
     const firstProbe = await target.probe('main')
-    figures.rss.idleKiB = await settledRss(target.pid, settings, target.startedAt + settings.idleRssAfterStartMs)
+    const idle = await rssReadings(target.pid, settings, target.startedAt + settings.idleRssAfterStartMs)
     figures.connect = { ...(await connectSet(clients, target, 'main', N, firstProbe, true)), subscribers: N }
     log(`${label}: ${N} subscribers live after ${figures.connect.ms} ms (handshakes ${figures.connect.handshakesMs} ms)`)
-    figures.rss.subscribedKiB = await settledRss(target.pid, settings)
-    figures.rss.perSubscriptionKiB = round((figures.rss.subscribedKiB - figures.rss.idleKiB) / N, 2)
-    log(`${label}: RSS ${figures.rss.idleKiB} KiB idle, ${figures.rss.subscribedKiB} KiB with ${N} subscribed: ${figures.rss.perSubscriptionKiB} KiB each`)
+    const subscribed = await rssReadings(target.pid, settings)
+    figures.rss = {
+      idleKiB: idle.settledKiB,
+      subscribedKiB: subscribed.settledKiB,
+      perSubscriptionKiB: round((subscribed.settledKiB - idle.settledKiB) / N, 2),
+      afterOneGc: { idleKiB: idle.oneGcKiB, subscribedKiB: subscribed.oneGcKiB, perSubscriptionKiB: round((subscribed.oneGcKiB - idle.oneGcKiB) / N, 2) },
+    }
+    log(`${label}: RSS ${figures.rss.idleKiB} KiB idle, ${figures.rss.subscribedKiB} KiB with ${N} subscribed: ${figures.rss.perSubscriptionKiB} KiB each (after one GC: ${figures.rss.afterOneGc.perSubscriptionKiB})`)
 
     const expected = [firstProbe.probeId]
     for (let k = 0; k < WARM_UP_EXITS; k++) {
@@ -547,9 +575,9 @@ function ratios(ours: Figures, raw: Figures) {
 }
 
 function logResults(rows: Record<string, Figures>): void {
-  const header = ['', 'connect ms', 'reconnect ms', 'all p50 ms', 'all max ms', 'first p50 ms', 'burst frames/s', 'KiB/sub', 'valid']
+  const header = ['', 'connect ms', 'reconnect ms', 'all p50 ms', 'all max ms', 'first p50 ms', 'burst frames/s', 'KiB/sub', 'KiB/sub 1 GC', 'valid']
   const cells = Object.entries(rows).map(([name, f]) =>
-    [name, f.connect.ms, f.reconnect.ms, f.fanout.allMedianMs, f.fanout.allMaxMs, f.fanout.firstMedianMs, f.burst.framesPerSec, f.rss.perSubscriptionKiB, f.valid].map(String),
+    [name, f.connect.ms, f.reconnect.ms, f.fanout.allMedianMs, f.fanout.allMaxMs, f.fanout.firstMedianMs, f.burst.framesPerSec, f.rss.perSubscriptionKiB, f.rss.afterOneGc.perSubscriptionKiB, f.valid].map(String),
   )
   logTable(header, cells)
 }
