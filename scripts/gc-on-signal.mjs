@@ -43,18 +43,20 @@ if (gc) {
   // One collection: how RSS was read before the settled reading (kept to compare with).
   process.on('SIGWINCH', () => {
     gc()
-    writeReports(statsDir ? { collections: 1, afterAll: memoryStats() } : undefined)
+    writeReports({ collections: 1, afterAll: memoryStats() })
   })
   process.on('SIGUSR2', () => {
     gc()
-    const afterOne = statsDir ? memoryStats() : undefined
+    const afterOne = memoryStats()
     let collections = 1
-    for (let size = oldSpaceBytes(); collections < MAX_COLLECTIONS; collections++) {
+    let size = oldSpaceBytes()
+    while (collections < MAX_COLLECTIONS) {
       gc()
+      collections++
       const smaller = oldSpaceBytes()
       if (size - smaller < SHRINK_WORTH_ANOTHER) break
       size = smaller
     }
-    writeReports(statsDir ? { collections, afterOne, afterAll: memoryStats() } : undefined)
+    writeReports({ collections, afterOne, afterAll: memoryStats() })
   })
 }

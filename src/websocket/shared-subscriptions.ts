@@ -377,8 +377,9 @@ class SharedDelivery implements AsyncGenerator<never, undefined>, StreamListener
         const step = await this.source.next()
         if (step.done || this.ended) break
         const cached = this.cohort.payloadFor(step.value)
-        const payload = await cached.settled
-        if (this.ended || !this.write(cached, payload)) break
+        // Rejects when the execution failed; once it resolves, cached.bytes is set.
+        await cached.settled
+        if (this.ended || !this.write(cached)) break
       }
     } catch (error) {
       await this.finish()
@@ -390,11 +391,11 @@ class SharedDelivery implements AsyncGenerator<never, undefined>, StreamListener
 
   private writeSettled(cached: CachedPayload): void {
     if (cached.failure) void this.finish(cached.failure)
-    else this.write(cached, cached.bytes!)
+    else this.write(cached)
   }
 
-  /** Writes one frame; false (and the subscription finished) when the socket cannot take it. */
-  private write(cached: CachedPayload, payload: Buffer): boolean {
+  /** Writes a settled payload's frame; false (and the subscription finished) when the socket cannot take it. */
+  private write(cached: CachedPayload): boolean {
     if (!this.sink.isOpen) {
       void this.finish()
       return false
@@ -404,7 +405,7 @@ class SharedDelivery implements AsyncGenerator<never, undefined>, StreamListener
       void this.finish()
       return false
     }
-    this.sink.send(nextFrame(this.operationId, payload))
+    this.sink.send(nextFrame(this.operationId, cached.bytes!))
     this.cohort.written(cached)
     return true
   }

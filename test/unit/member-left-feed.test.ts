@@ -410,13 +410,13 @@ describe.each(['pulled', 'listened'] as const)('MemberLeftFeed, %s', (consumptio
     expect(table.reads).toBe(0)
     await feed.close()
   })
+})
 
-  test('positions order by transaction first, then by id', () => {
-    expect(comparePositions({ txid: 5n, id: 9n }, { txid: 6n, id: 1n })).toBeLessThan(0)
-    expect(comparePositions({ txid: 6n, id: 1n }, { txid: 6n, id: 2n })).toBeLessThan(0)
-    expect(comparePositions(at(3), at(3))).toBe(0)
-    expect(isAfter({ txid: 0n, id: 100n }, { txid: 0n, id: 42n })).toBe(true)
-  })
+test('positions order by transaction first, then by id', () => {
+  expect(comparePositions({ txid: 5n, id: 9n }, { txid: 6n, id: 1n })).toBeLessThan(0)
+  expect(comparePositions({ txid: 6n, id: 1n }, { txid: 6n, id: 2n })).toBeLessThan(0)
+  expect(comparePositions(at(3), at(3))).toBe(0)
+  expect(isAfter({ txid: 0n, id: 100n }, { txid: 0n, id: 42n })).toBe(true)
 })
 
 /** Group memberships in memory; every read of them is recorded with the uids it asked about. */
